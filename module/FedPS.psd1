@@ -1,0 +1,35 @@
+@{
+    RootModule           = 'FedPS.Cmdlets.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6a910699-6484-4d4b-9051-ae0d52e25a5e'
+    Author               = 'FedPS contributors'
+    CompanyName          = 'FedPS'
+    Copyright            = '(c) FedPS contributors. MIT License.'
+    Description          = 'Federated learning experiments as PowerShell pipelines, on TorchSharp: datasets, partitions, clients, strategies, rounds and metrics as objects.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    CmdletsToExport      = @(
+        'Get-FedDevice'
+        'Set-FedDevice'
+        'Install-FedDataset'
+        'Import-FedDataset'
+        'Split-FedDataset'
+        'New-FedModel'
+        'New-FedOptimizer'
+        'New-FedClient'
+        'New-FedServer'
+        'Invoke-FedRound'
+        'Measure-FedLoss'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    FormatsToProcess     = @('FedPS.format.ps1xml')
+    TypesToProcess       = @('FedPS.types.ps1xml')
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('FederatedLearning', 'MachineLearning', 'TorchSharp', 'PSEdition_Core', 'Linux', 'Windows')
+            ReleaseNotes = 'Foundation: datasets, partitioners, MLP/CNN, FedAvg rounds.'
+        }
+    }
+}

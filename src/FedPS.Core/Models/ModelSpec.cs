@@ -1,0 +1,65 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FedPS.Core.Models;
+
+/// <summary>What to build: an architecture name plus the data's sample shape and class count.</summary>
+public sealed record ModelSpec(string Architecture, int[] InputShape, int Classes, int[] HiddenSizes)
+{
+    public static readonly IReadOnlyList<string> Architectures = ["Mlp", "Cnn"];
+
+    /// <summary>McMahan et al. 2017's "2NN": two hidden layers of 200 units.</summary>
+    public static readonly int[] DefaultMlpHidden = [200, 200];
+
+    /// <summary>Builds the network with weights drawn from <paramref name="seed"/>.</summary>
+    public nn.Module<Tensor, Tensor> Build(int seed)
+    {
+        Validate();
+        return TorchRandom.WithSeed(seed, () => Architecture switch
+        {
+            "Mlp" => (nn.Module<Tensor, Tensor>)new MlpNet(InputShape.Aggregate(1, (a, b) => a * b), HiddenSizes, Classes),
+            _ => new CnnNet(InputShape[0], InputShape[1], InputShape[2], Classes),
+        });
+    }
+
+    public static string Canonical(string architecture) =>
+        Architectures.FirstOrDefault(a => string.Equals(a, architecture, StringComparison.OrdinalIgnoreCase))
+        ?? throw new FedPSException(FedErrorKind.InvalidArgument,
+            $"Unknown architecture '{architecture}'. Valid architectures: {string.Join(", ", Architectures)}.", architecture);
+
+    private void Validate()
+    {
+        if (Classes < 2)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument, $"A classifier needs at least 2 classes (got {Classes}).", Classes);
+        }
+
+        if (InputShape.Length == 0 || InputShape.Any(d => d < 1))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument, $"Invalid input shape {Describe(InputShape)}.", InputShape);
+        }
+
+        if (Architecture == "Cnn" && InputShape.Length != 3)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"The Cnn needs images shaped channels×height×width (got {Describe(InputShape)}).", InputShape);
+        }
+    }
+
+    public static string Describe(IEnumerable<int> shape) => string.Join("×", shape);
+}
+
+/// <summary>Seeded construction: torch's global generator is shared, so seeding and drawing happen under one lock.</summary>
+public static class TorchRandom
+{
+    private static readonly object Gate = new();
+
+    public static T WithSeed<T>(long seed, Func<T> create)
+    {
+        lock (Gate)
+        {
+            torch.random.manual_seed(seed);
+            return create();
+        }
+    }
+}

@@ -1,0 +1,68 @@
+using TorchSharp;
+
+namespace FedPS.Core.Runtime;
+
+/// <summary>The compute device every new model and dataset tensor is placed on, and the torch thread count.</summary>
+public sealed record FedDevice(string Name, string Type, bool CudaAvailable, int CudaDeviceCount, int Threads)
+{
+    /// <summary>
+    /// The package a GPU user swaps in, and how (one build property). TorchSharp's CUDA natives are not served
+    /// by the registry on our CPU machines, so the module is built against libtorch-cpu by default.
+    /// </summary>
+    public const string CudaHint =
+        "CUDA is not available to this build of FedPS. GPU users rebuild with the CUDA natives of libtorch: " +
+        "./build.ps1 -LibTorchPackage libtorch-cuda-12.8-linux-x64 (Windows: libtorch-cuda-12.8-win-x64), " +
+        "which sets the MSBuild property FedPSLibTorch, on a machine with an NVIDIA driver.";
+
+    public static readonly IReadOnlyList<string> ValidNames = ["cpu", "cuda", "auto"];
+
+    private static readonly object Gate = new();
+    private static torch.Device current = torch.CPU;
+
+    /// <summary>The device new tensors go to.</summary>
+    public static torch.Device Current
+    {
+        get { lock (Gate) { return current; } }
+    }
+
+    /// <summary>The current selection as a readable object.</summary>
+    public static FedDevice Get()
+    {
+        var cuda = torch.cuda.is_available();
+        var dev = Current;
+        return new FedDevice(dev.ToString(), dev.type.ToString().ToLowerInvariant(), cuda,
+            cuda ? torch.cuda.device_count() : 0, torch.get_num_threads());
+    }
+
+    /// <summary>Selects cpu, cuda (fails without CUDA) or auto (cuda when present), and optionally the thread count.</summary>
+    public static FedDevice Set(string name, int? threads = null)
+    {
+        var requested = name.Trim().ToLowerInvariant();
+        torch.Device device = requested switch
+        {
+            "cpu" => torch.CPU,
+            "cuda" => torch.cuda.is_available()
+                ? torch.CUDA
+                : throw new FedPSException(FedErrorKind.ResourceUnavailable, CudaHint, name),
+            "auto" => torch.cuda.is_available() ? torch.CUDA : torch.CPU,
+            _ => throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"Unknown device '{name}'. Valid devices: {string.Join(", ", ValidNames)}.", name),
+        };
+        if (threads is { } n)
+        {
+            if (n < 1)
+            {
+                throw new FedPSException(FedErrorKind.InvalidArgument, $"Threads must be at least 1 (got {n}).", n);
+            }
+
+            torch.set_num_threads(n);
+        }
+
+        lock (Gate)
+        {
+            current = device;
+        }
+
+        return Get();
+    }
+}

@@ -1,0 +1,162 @@
+using System.Diagnostics;
+using FedPS.Core.Data;
+using FedPS.Core.Federation;
+using FedPS.Core.Models;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FedPS.Core.Simulation;
+
+/// <summary>
+/// A federated simulation: one global model, the clients, a strategy, optional test data, and the rounds run
+/// so far. Each server owns its networks, so several servers built from one <see cref="FedModel"/> do not interfere.
+/// </summary>
+public sealed class FedServer : IDisposable
+{
+    private readonly List<RoundResult> history = [];
+    private readonly LocalTrainer trainer;
+
+    public FedServer(FedModel model, IReadOnlyList<FedClient> clients, FederatedStrategy strategy, FedDataset? testData = null,
+        double sampleFraction = 1.0, int seed = 0)
+    {
+        if (clients.Count == 0)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument, "A server needs at least one client.", clients);
+        }
+
+        var duplicate = clients.GroupBy(c => c.Id).FirstOrDefault(g => g.Count() > 1);
+        if (duplicate is not null)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"Client id {duplicate.Key} appears {duplicate.Count()} times; every client needs its own id.", duplicate.Key);
+        }
+
+        foreach (var client in clients)
+        {
+            model.EnsureAccepts(client.Data.Data);
+        }
+
+        if (testData is not null)
+        {
+            model.EnsureAccepts(testData);
+        }
+
+        ClientSampler.Sample(clients.Count, sampleFraction, seed, 1); // validates the fraction now, not in round 1
+        Model = model;
+        Clients = clients.OrderBy(c => c.Id).ToArray();
+        Strategy = strategy;
+        TestData = testData;
+        SampleFraction = sampleFraction;
+        Seed = seed;
+        GlobalModule = model.CreateReplica();
+        trainer = new LocalTrainer(model.CreateReplica());
+        using var initial = ParameterSet.From(GlobalModule);
+        Strategy.Initialize(initial, Clients);
+    }
+
+    public FedModel Model { get; }
+
+    /// <summary>The network holding the current global parameters (updated after every round).</summary>
+    public nn.Module<Tensor, Tensor> GlobalModule { get; }
+
+    public IReadOnlyList<FedClient> Clients { get; }
+
+    public FederatedStrategy Strategy { get; }
+
+    public FedDataset? TestData { get; }
+
+    public double SampleFraction { get; }
+
+    public int Seed { get; }
+
+    /// <summary>The number of completed rounds.</summary>
+    public int Round => history.Count;
+
+    public IReadOnlyList<RoundResult> History => history;
+
+    /// <summary>
+    /// Runs the next round. If <paramref name="cancel"/> fires (Ctrl+C), the round is abandoned between two
+    /// local steps and the server keeps the state of the last completed round.
+    /// </summary>
+    public RoundResult RunRound(IProgress<RoundProgress>? progress = null, CancellationToken cancel = default)
+    {
+        var round = Round + 1;
+        var clock = Stopwatch.StartNew();
+        var sampled = ClientSampler.Sample(Clients.Count, SampleFraction, Seed, round);
+        var updates = new List<ClientUpdate>(sampled.Length);
+        try
+        {
+            for (var i = 0; i < sampled.Length; i++)
+            {
+                var client = Clients[sampled[i]];
+                var index = i;
+                var local = progress is null
+                    ? null
+                    : new SynchronousProgress<LocalProgress>(p =>
+                        progress.Report(new RoundProgress(round, index, sampled.Length, p.ClientId, p.Step, p.Steps)));
+                updates.Add(Strategy.TrainClient(new ClientRound(client, round, Seed, trainer, cancel, local)));
+            }
+
+            cancel.ThrowIfCancellationRequested();
+            Strategy.Aggregate(updates, round);
+            Strategy.Global.CopyTo(GlobalModule);
+            var test = TestData is null ? new Evaluation(double.NaN, double.NaN, 0) : Evaluator.Evaluate(GlobalModule, TestData);
+            var weight = updates.Sum(u => (double)u.SampleCount);
+            var result = new RoundResult
+            {
+                Round = round,
+                Strategy = Strategy.Name,
+                SampledClients = sampled.Select(i => Clients[i].Id).ToArray(),
+                TrainLoss = updates.Sum(u => u.TrainLoss * u.SampleCount) / weight,
+                TestLoss = test.Loss,
+                TestAccuracy = test.Accuracy,
+                BytesUp = updates.Sum(u => u.BytesUp),
+                BytesDown = updates.Sum(u => u.BytesDown),
+                Duration = clock.Elapsed,
+                Metrics = updates.SelectMany(u => u.Metrics).GroupBy(m => m.Key)
+                    .ToDictionary(g => g.Key, g => g.Average(m => m.Value)),
+            };
+            history.Add(result);
+            return result;
+        }
+        finally
+        {
+            foreach (var update in updates)
+            {
+                update.Dispose();
+            }
+        }
+    }
+
+    /// <summary>The global model's loss and accuracy on <paramref name="data"/>.</summary>
+    public LossMeasurement MeasureGlobal(FedDataset data)
+    {
+        Model.EnsureAccepts(data);
+        var e = Evaluator.Evaluate(GlobalModule, data);
+        return new LossMeasurement("Global", null, data.Name, e.Samples, e.Loss, e.Accuracy, Round);
+    }
+
+    /// <summary>The global model's loss on each client's own training data.</summary>
+    public IEnumerable<LossMeasurement> MeasureClients(IEnumerable<int>? clientIds = null)
+    {
+        var wanted = clientIds?.ToHashSet();
+        foreach (var client in Clients.Where(c => wanted is null || wanted.Contains(c.Id)))
+        {
+            var e = Evaluator.Evaluate(GlobalModule, client.Data.Data);
+            yield return new LossMeasurement("Client", client.Id, client.Data.Data.Name, e.Samples, e.Loss, e.Accuracy, Round);
+        }
+    }
+
+    public void Dispose()
+    {
+        Strategy.Dispose();
+        GlobalModule.Dispose();
+        trainer.Worker.Dispose();
+    }
+
+    /// <summary>Reports on the calling thread (unlike <see cref="Progress{T}"/>, which posts to a context).</summary>
+    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    {
+        public void Report(T value) => report(value);
+    }
+}

@@ -1,0 +1,34 @@
+namespace FedPS.Core.Simulation;
+
+/// <summary>One completed federated round.</summary>
+public sealed record RoundResult
+{
+    public required int Round { get; init; }
+
+    public required string Strategy { get; init; }
+
+    public required int[] SampledClients { get; init; }
+
+    /// <summary>Mean local training loss of the sampled clients, weighted by sample count.</summary>
+    public required double TrainLoss { get; init; }
+
+    /// <summary>The global model's loss on the server's test data, or NaN without test data.</summary>
+    public required double TestLoss { get; init; }
+
+    public required double TestAccuracy { get; init; }
+
+    public required long BytesUp { get; init; }
+
+    public required long BytesDown { get; init; }
+
+    public required TimeSpan Duration { get; init; }
+
+    /// <summary>Strategy- or optimizer-specific numbers averaged over clients (e.g. Sophia's win rate).</summary>
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+}
+
+/// <summary>A loss measured on some data: of the global model, or of one client's data.</summary>
+public sealed record LossMeasurement(string Scope, int? ClientId, string Data, int Samples, double Loss, double Accuracy, int Round);
+
+/// <summary>Progress inside a round: which client is training and how far it is.</summary>
+public readonly record struct RoundProgress(int Round, int ClientIndex, int ClientCount, int ClientId, int Step, int Steps);
