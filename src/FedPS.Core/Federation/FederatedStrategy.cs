@@ -1,5 +1,7 @@
 using FedPS.Core.Models;
 using FedPS.Core.Simulation;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace FedPS.Core.Federation;
 
@@ -29,6 +31,25 @@ public abstract class FederatedStrategy : IDisposable
 
     /// <summary>Combines the round's updates into the new server state. Not called for a cancelled round.</summary>
     public abstract void Aggregate(IReadOnlyList<ClientUpdate> updates, int round);
+
+    /// <summary>
+    /// Everything the strategy needs to continue exactly where it stands (global parameters, server-optimizer
+    /// moments, per-client state), as named tensors for a checkpoint. Subclasses with more state add to it.
+    /// </summary>
+    public virtual IEnumerable<(string Name, Tensor Value)> StateTensors() =>
+        Global.Tensors.Select(t => ("global/" + t.Name, t.Value));
+
+    /// <summary>Restores what <see cref="StateTensors"/> returned (values are copied).</summary>
+    public virtual void LoadStateTensors(IReadOnlyDictionary<string, Tensor> state)
+    {
+        using var _ = torch.no_grad();
+        foreach (var (name, value) in Global.Tensors)
+        {
+            value.copy_(state.TryGetValue("global/" + name, out var saved)
+                ? saved
+                : throw new FedPSException(FedErrorKind.InvalidData, $"The saved state has no tensor 'global/{name}'.", name));
+        }
+    }
 
     /// <summary>A short description of the strategy and its knobs.</summary>
     public override string ToString() => Name;

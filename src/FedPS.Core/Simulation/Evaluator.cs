@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 
 namespace FedPS.Core.Simulation;
 
-/// <summary>Mean cross-entropy and accuracy of a classifier on a dataset.</summary>
+/// <summary>Mean cross-entropy and accuracy on a dataset (per sample for classifiers, per counted token for language models).</summary>
 public readonly record struct Evaluation(double Loss, double Accuracy, int Samples);
 
 public static class Evaluator
@@ -21,16 +21,19 @@ public static class Evaluator
             using var scope = NewDisposeScope();
             var loss = zeros(1, dtype: ScalarType.Float64, device: data.Features.device);
             var correct = zeros(1, dtype: ScalarType.Int64, device: data.Features.device);
+            var counted = zeros(1, dtype: ScalarType.Int64, device: data.Features.device);
             for (long start = 0; start < data.Count; start += BatchSize)
             {
                 var length = Math.Min(BatchSize, data.Count - start);
                 var logits = model.forward(data.Features.narrow(0, start, length));
                 var labels = data.Labels.narrow(0, start, length);
-                loss.add_(nn.functional.cross_entropy(logits, labels, reduction: nn.Reduction.Sum).to_type(ScalarType.Float64));
-                correct.add_(logits.argmax(1).eq(labels).sum());
+                loss.add_(Losses.CrossEntropy(logits, labels, nn.Reduction.Sum).to_type(ScalarType.Float64));
+                correct.add_(Losses.Correct(logits, labels));
+                counted.add_(Losses.CountedLabels(labels));
             }
 
-            return new Evaluation(loss.item<double>() / data.Count, (double)correct.item<long>() / data.Count, data.Count);
+            var n = Math.Max(1, counted.item<long>());
+            return new Evaluation(loss.item<double>() / n, (double)correct.item<long>() / n, data.Count);
         }
         finally
         {

@@ -55,7 +55,7 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker)
 
                 optimizer.zero_grad();
                 var logits = Worker.forward(data.Features.index_select(0, index));
-                var loss = nn.functional.cross_entropy(logits, data.Labels.index_select(0, index));
+                var loss = Losses.CrossEntropy(logits, data.Labels.index_select(0, index));
                 var value = loss.item<float>();
                 if (!float.IsFinite(value))
                 {
