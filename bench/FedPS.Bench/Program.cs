@@ -1,0 +1,15 @@
+using FedPS.Bench;
+
+var benches = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalIgnoreCase)
+{
+    ["overhead"] = OverheadBench.Run,
+};
+
+if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
+{
+    Console.Error.WriteLine($"usage: FedPS.Bench <{string.Join("|", benches.Keys)}> [options]");
+    return 2;
+}
+
+bench(args[1..]);
+return 0;
