@@ -70,7 +70,10 @@ param(
     [string] $SourcePath,
 
     # The help culture folder written under -ModulePath.
-    [string] $Culture = 'en-US'
+    [string] $Culture = 'en-US',
+
+    # Where to write the MAML file; the default is <ModulePath>/<Culture>, where Get-Help looks for it.
+    [string] $OutputPath
 )
 
 $ErrorActionPreference = 'Stop'
@@ -115,26 +118,25 @@ function Read-HelpPage {
                     else { $page.Title = $text }
                 }
                 2 {
+                    $section = [ordered]@{ Name = $text; Line = $number; Lines = [System.Collections.Generic.List[object]]::new(); Subsections = [System.Collections.Generic.List[object]]::new() }
                     if ($text -cnotin $Sections) {
+                        # Reported once; its lines are collected into a section that is then dropped.
                         $Problems.Add((New-Problem $file $number "unknown section '## $text'; sections are $($Sections -join ', ') (upper case)"))
-                        $section = $null
                     }
                     elseif ($page.Sections.Contains($text)) {
                         $Problems.Add((New-Problem $file $number "section '## $text' appears twice"))
-                        $section = $null
                     }
                     else {
                         $previous = @($page.Sections.Keys | ForEach-Object { [array]::IndexOf($Sections, $_) })
                         if ($previous.Count -and ([array]::IndexOf($Sections, $text) -lt ($previous | Measure-Object -Maximum).Maximum)) {
                             $Problems.Add((New-Problem $file $number "section '## $text' is out of order; the order is $($Sections -join ', ')"))
                         }
-                        $section = [ordered]@{ Name = $text; Line = $number; Lines = [System.Collections.Generic.List[object]]::new(); Subsections = [System.Collections.Generic.List[object]]::new() }
                         $page.Sections[$text] = $section
                     }
                     $sub = $null
                 }
                 3 {
-                    if ($null -eq $section -or $section.Name -notin 'PARAMETERS', 'EXAMPLES') {
+                    if ($null -eq $section -or $section.Name -cnotin 'PARAMETERS', 'EXAMPLES') {
                         $Problems.Add((New-Problem $file $number "'### $text' is only allowed under '## PARAMETERS' (### -Name) or '## EXAMPLES' (### Example N: Title)"))
                         $sub = $null
                     }
@@ -443,9 +445,11 @@ function Write-CommandHelp([System.Xml.XmlWriter] $W, [System.Management.Automat
         $W.WriteEndElement()
     }
     foreach ($p in @($inputs | Where-Object ByValue)) {
+        # The pipeline enumerates collections, so an array parameter takes its elements one by one.
+        $element = $p.Type.IsArray ? $p.Type.GetElementType() : $p.Type
         Start-Element $W 'command:inputType'
-        Start-Element $W 'dev:type'; Write-Element $W 'maml:name' $p.FullTypeName; $W.WriteEndElement()
-        Write-Description $W @("You can pipe $($p.TypeName) objects to -$($p.Name).")
+        Start-Element $W 'dev:type'; Write-Element $W 'maml:name' (Get-TypeName $element -Full); $W.WriteEndElement()
+        Write-Description $W @("You can pipe $(Get-TypeName $element) objects to -$($p.Name).")
         $W.WriteEndElement()
     }
     $named = @($inputs | Where-Object ByName)
@@ -567,7 +571,7 @@ foreach ($command in $commands) {
 
 if ($problems.Count) { & $fail }
 
-$folder = Join-Path $ModulePath $Culture
+$folder = $OutputPath ? $OutputPath : (Join-Path $ModulePath $Culture)
 New-Item -ItemType Directory -Force $folder | Out-Null
 foreach ($helpFile in $helpFiles.Keys) {
     $path = Join-Path $folder $helpFile
