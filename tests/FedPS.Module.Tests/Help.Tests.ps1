@@ -1,0 +1,150 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+
+# The help that build/New-FedHelp.ps1 compiles from docs/cmdlets/*.md into the staged module, and the generator's
+# refusal to compile incomplete pages.
+
+BeforeDiscovery {
+    $modulePath = $env:FEDPS_MODULE ?? (Join-Path $PSScriptRoot '../../out/FedPS/FedPS.psd1')
+    Import-Module $modulePath -Force
+    $cmdlets = @(Get-Command -Module FedPS -CommandType Cmdlet | ForEach-Object { @{ Name = $_.Name } })
+}
+
+BeforeAll {
+    $modulePath = $env:FEDPS_MODULE ?? (Join-Path $PSScriptRoot '../../out/FedPS/FedPS.psd1')
+    Import-Module $modulePath -Force
+    $common = [System.Management.Automation.PSCmdlet]::CommonParameters + [System.Management.Automation.PSCmdlet]::OptionalCommonParameters
+}
+
+Describe 'Get-Help <Name>' -ForEach $cmdlets {
+    BeforeAll {
+        $help = Get-Help $Name -Full
+        $command = Get-Command $Name
+    }
+
+    It 'has a written synopsis, not the generated syntax line' {
+        $help.Synopsis | Should -Not -BeNullOrEmpty
+        # Without MAML help, Get-Help's synopsis is the syntax: "<Name> [-Param] <type> ...".
+        $help.Synopsis.Trim() | Should -Not -Match "^$([regex]::Escape($Name))(\s|$)"
+    }
+
+    It 'has a description' {
+        ($help.description.Text -join '').Trim() | Should -Not -BeNullOrEmpty
+    }
+
+    It 'has at least one example with code, and every example parses' {
+        $examples = @($help.examples.example)
+        $examples.Count | Should -BeGreaterThan 0
+        foreach ($example in $examples) {
+            $example.code.Trim() | Should -Not -BeNullOrEmpty -Because $example.title
+            $errors = $null
+            [System.Management.Automation.Language.Parser]::ParseInput($example.code, [ref] $null, [ref] $errors) | Out-Null
+            $errors | Should -BeNullOrEmpty -Because "$($example.title) must be valid PowerShell"
+        }
+    }
+
+    It 'describes every parameter, with the metadata of the cmdlet' {
+        $parameters = @($command.Parameters.Values | Where-Object { $_.Name -notin $common -or $_.Name -in 'WhatIf', 'Confirm' })
+        foreach ($parameter in $parameters) {
+            $parameterHelp = Get-Help $Name -Parameter $parameter.Name
+            ($parameterHelp.description.Text -join '').Trim() | Should -Not -BeNullOrEmpty -Because "-$($parameter.Name) needs a description"
+            $mandatory = @($parameter.ParameterSets.Values | Where-Object IsMandatory).Count -eq $parameter.ParameterSets.Count
+            $parameterHelp.required | Should -Be "$mandatory".ToLowerInvariant() -Because "-$($parameter.Name)'s Mandatory"
+            $byValue = [bool]@($parameter.ParameterSets.Values | Where-Object ValueFromPipeline).Count
+            ($parameterHelp.pipelineInput -match 'ByValue') | Should -Be $byValue -Because "-$($parameter.Name)'s pipeline input"
+        }
+    }
+
+    It 'links to about_FedPS' {
+        $help.relatedLinks.navigationLink.linkText | Should -Contain 'about_FedPS'
+    }
+}
+
+Describe 'The about_FedPS topic' {
+    It 'is found by Get-Help after Import-Module' {
+        $text = Get-Help about_FedPS | Out-String
+        $text | Should -Match 'about_FedPS'
+        $text | Should -Match 'FEDPS_DATA'
+        $text | Should -Match 'Set-FedDevice'
+    }
+}
+
+Describe 'The help generator (build/New-FedHelp.ps1)' {
+    BeforeAll {
+        $generator = Join-Path $PSScriptRoot '../../build/New-FedHelp.ps1'
+        $docs = Join-Path $PSScriptRoot '../../docs/cmdlets'
+        $moduleFolder = Split-Path (Resolve-Path $modulePath)
+        $work = New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) "fedps-help-$([guid]::NewGuid())")
+
+        # A copy of the repository's pages in a fresh folder, for a test to damage.
+        function Copy-Docs {
+            $copy = New-Item -ItemType Directory (Join-Path $work "docs-$([guid]::NewGuid())")
+            Copy-Item (Join-Path $docs '*.md') $copy
+            $copy.FullName
+        }
+
+        # Runs the generator in its own pwsh, as build.ps1 does, writing to a temporary folder (never the module).
+        function Invoke-Generator([string] $Source) {
+            $output = Join-Path $work "out-$([guid]::NewGuid())"
+            $arguments = @('-NoProfile', '-NonInteractive', '-File', $generator, '-ModulePath', $moduleFolder, '-SourcePath', $Source, '-OutputPath', $output)
+            $pwsh = [Environment]::ProcessPath
+            if ((Split-Path $pwsh -Leaf) -notlike 'pwsh*') {
+                $arguments = @(Join-Path $PSHOME 'pwsh.dll') + $arguments   # pwsh runs as a .NET tool: dotnet <pwsh.dll>
+            }
+            $text = & $pwsh @arguments 2>&1 | Out-String
+            [pscustomobject]@{ ExitCode = $LASTEXITCODE; Text = $text; OutputPath = $output }
+        }
+
+        # Removes a "### -Name" or "## SECTION" block: the heading and its lines up to the next heading of that level or higher.
+        function Remove-Block([string] $Path, [string] $Heading) {
+            $level = ($Heading -split ' ')[0].Length
+            $lines = Get-Content $Path
+            $start = [array]::IndexOf($lines, $Heading)
+            $start | Should -BeGreaterThan 0 -Because "$Path has '$Heading' after its title"
+            $end = $start + 1
+            while ($end -lt $lines.Count -and $lines[$end] -notmatch "^#{1,$level}\s") { $end++ }
+            Set-Content $Path (@($lines[0..($start - 1)]) + @(if ($end -lt $lines.Count) { $lines[$end..($lines.Count - 1)] }))
+        }
+    }
+
+    AfterAll {
+        Remove-Item $work -Recurse -Force -ErrorAction SilentlyContinue
+    }
+
+    It 'compiles the repository pages into well-formed MAML for every cmdlet' {
+        $run = Invoke-Generator $docs
+        $run.ExitCode | Should -Be 0 -Because $run.Text
+        [xml] $maml = Get-Content (Join-Path $run.OutputPath 'FedPS.Cmdlets.dll-Help.xml') -Raw
+        $names = @($maml.helpItems.command | ForEach-Object { $_.details.name })
+        $names | Sort-Object | Should -Be (Get-Command -Module FedPS -CommandType Cmdlet).Name
+    }
+
+    It 'fails, naming the page and the parameter, when a page leaves out a parameter' {
+        $copy = Copy-Docs
+        Remove-Block (Join-Path $copy 'New-FedModel.md') '### -Seed'
+
+        $run = Invoke-Generator $copy
+
+        $run.ExitCode | Should -Not -Be 0
+        $run.Text | Should -Match 'New-FedModel\.md: parameter -Seed of New-FedModel has no description'
+        Test-Path (Join-Path $run.OutputPath 'FedPS.Cmdlets.dll-Help.xml') | Should -BeFalse -Because 'nothing is written when a page is incomplete'
+    }
+
+    It 'fails on a missing page, a missing synopsis, a missing example, an unknown parameter and an unknown section, listing them all' {
+        $copy = Copy-Docs
+        Remove-Item (Join-Path $copy 'Get-FedDevice.md')
+        Remove-Block (Join-Path $copy 'Set-FedDevice.md') '## SYNOPSIS'
+        Remove-Block (Join-Path $copy 'Measure-FedLoss.md') '## EXAMPLES'
+        Add-Content (Join-Path $copy 'Import-FedDataset.md') "`n## SEE ALSO`nabout_FedPS`n"
+        (Get-Content (Join-Path $copy 'Invoke-FedRound.md') -Raw) -replace '### -Count', "### -Rounds`nNot a parameter.`n### -Count" |
+            Set-Content (Join-Path $copy 'Invoke-FedRound.md')
+
+        $run = Invoke-Generator $copy
+
+        $run.ExitCode | Should -Not -Be 0
+        $run.Text | Should -Match 'Get-FedDevice\.md: missing'
+        $run.Text | Should -Match "Set-FedDevice\.md: no '## SYNOPSIS' section"
+        $run.Text | Should -Match "Measure-FedLoss\.md: no '## EXAMPLES' section"
+        $run.Text | Should -Match 'Invoke-FedRound\.md:\d+: documents -Rounds, but Invoke-FedRound has no such parameter'
+        $run.Text | Should -Match "Import-FedDataset\.md:\d+: unknown section '## SEE ALSO'"
+    }
+}
