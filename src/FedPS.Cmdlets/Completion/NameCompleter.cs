@@ -53,3 +53,18 @@ public sealed class DeviceNameCompleter : NameCompleter
 {
     protected override IEnumerable<string> Names => FedDevice.ValidNames;
 }
+
+public sealed class MetricNameCompleter : NameCompleter
+{
+    protected override IEnumerable<string> Names => Core.Experiments.ResultExport.Metrics;
+}
+
+public sealed class GroupByCompleter : NameCompleter
+{
+    protected override IEnumerable<string> Names => ["Strategy", "Dataset", "Experiment", "Point", "Seed", "Name"];
+}
+
+public sealed class RunStatusCompleter : NameCompleter
+{
+    protected override IEnumerable<string> Names => ["complete", "running", "interrupted", "failed"];
+}
