@@ -291,7 +291,7 @@ public sealed class ExportFedResultCommand : FedCmdlet
         if (ShouldProcess(path, $"Write {runs.Count} run(s) as {format}"))
         {
             ResultExport.Write(runs, path, format);
-            WriteObject(new FileInfo(path));
+            WriteObject(InvokeProvider.Item.Get(path), enumerateCollection: true); // with PSPath, so it pipes into Get-Content
         }
     }
 }
@@ -337,7 +337,7 @@ public sealed class ExportFedPlotCommand : FedCmdlet
         if (ShouldProcess(path, $"Plot {Metric} by {GroupBy}"))
         {
             CurvePlot.SavePng(path, series, new PlotLabels(Title ?? $"{Metric} by {GroupBy}", "Round", Metric));
-            WriteObject(new FileInfo(path));
+            WriteObject(InvokeProvider.Item.Get(path), enumerateCollection: true); // with PSPath, so it pipes into Get-Content
         }
     }
 

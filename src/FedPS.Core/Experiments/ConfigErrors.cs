@@ -5,8 +5,11 @@ namespace FedPS.Core.Experiments;
 /// <summary>Where a config value came from: a file (line and column, 1-based) or a hashtable (no position).</summary>
 public readonly record struct ConfigLocation(string Source, long Line, long Column)
 {
+    /// <summary>The source name of configs given as hashtables, whose values have no line or column.</summary>
+    public const string Hashtable = "<hashtable>";
+
     public static ConfigLocation Of(string source, YamlNode? node) =>
-        node is null || node.Start.Line == 0 ? new(source, 0, 0) : new(source, node.Start.Line, node.Start.Column);
+        node is null || node.Start.Line == 0 || source == Hashtable ? new(source, 0, 0) : new(source, node.Start.Line, node.Start.Column);
 
     public override string ToString() =>
         Line > 0 ? FormattableString.Invariant($"{Source}:{Line}:{Column}") : Source;

@@ -77,7 +77,7 @@ public sealed class ExperimentConfig
 
     /// <summary>A config given as a (nested) hashtable, as scripts write it: @{ rounds = 5; optimizer = @{ learningRate = 0.1 } }.</summary>
     public static ExperimentConfig FromDictionary(IDictionary settings) =>
-        FromTree((YamlMappingNode)ToNode(settings), "<hashtable>");
+        FromTree((YamlMappingNode)ToNode(settings), ConfigLocation.Hashtable);
 
     /// <summary>Expands the sweep into validated runs. Fails before anything runs on any bad value.</summary>
     public ExperimentPlan Expand(int maxRuns = DefaultMaxRuns, bool force = false)

@@ -1,0 +1,95 @@
+#Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
+
+# Crash safety and distribution: a sweep killed with SIGKILL resumes to bit-identical results, and several
+# threads and processes write into one store without losing a row.
+BeforeAll {
+    $modulePath = (Resolve-Path ($env:FEDPS_MODULE ?? (Join-Path $PSScriptRoot '../../out/FedPS/FedPS.psd1'))).Path
+    Import-Module $modulePath -Force
+    Set-FedDevice -Name cpu -Threads 1 | Out-Null
+    $folder = (New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) "fedps-resume-$([guid]::NewGuid())")).FullName
+    $pwsh = (Get-Process -Id $PID).Path
+
+    # Two seeds, 40 rounds each (about a second of compute per 10 rounds), so the kill lands mid-run.
+    $config = Join-Path $folder 'kill.yaml'
+    Set-Content $config @'
+name: kill
+dataset: digits
+clients: 6
+rounds: 40
+partition: { kind: Dirichlet, alpha: 1.0 }
+model: { hiddenSizes: [32] }
+training: { batchSize: 16, epochs: 2 }
+optimizer: { name: Sgd, learningRate: 0.05, momentum: 0.9 }
+seeds: [1, 2]
+'@
+
+    function Start-Sweep([string] $Database) {
+        $script = "Import-Module '$modulePath'; Set-FedDevice -Name cpu -Threads 1 | Out-Null; " +
+            "Invoke-FedExperiment '$config' -Database '$Database' -Resume | Out-Null"
+        Start-Process $pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru `
+            -RedirectStandardError (Join-Path $folder "$([IO.Path]::GetFileName($Database)).err")
+    }
+}
+AfterAll { Remove-Item $folder -Recurse -Force -ErrorAction Ignore }
+
+Describe 'A sweep killed with kill -9' {
+    It 'resumes to final parameters and metrics bit-identical to an uninterrupted run, with no duplicate or partial rows' {
+        $killedDb = Join-Path $folder 'killed.sqlite'
+        $process = Start-Sweep $killedDb
+        $deadline = [DateTime]::UtcNow.AddSeconds(120)
+        do {
+            Start-Sleep -Milliseconds 200
+            $progress = if (Test-Path $killedDb) { (Get-FedRun $killedDb -ErrorAction Ignore | Where-Object Status -EQ 'running').RoundsCompleted } else { 0 }
+        } until (($progress | Measure-Object -Maximum).Maximum -ge 5 -or $process.HasExited -or [DateTime]::UtcNow -gt $deadline)
+        $process.HasExited | Should -BeFalse -Because 'the sweep must still be running when it is killed'
+        & kill -9 $process.Id
+        $process.WaitForExit()
+
+        $interrupted = Get-FedRun $killedDb
+        $interrupted | Where-Object Status -NE 'complete' | Should -Not -BeNullOrEmpty
+        $resumed = Invoke-FedExperiment $config -Database $killedDb -Resume -Verbose 4>&1 |
+            Where-Object { $_ -is [FedPS.Core.Experiments.FedRun] }
+
+        $reference = Invoke-FedExperiment $config -Database (Join-Path $folder 'straight.sqlite')
+        $final = Get-FedRun $killedDb | Sort-Object Seed
+        $final.Status | Should -Be @('complete', 'complete')
+        foreach ($i in 0, 1) {
+            $final[$i].Rounds.Round | Should -Be (1..40) -Because 'each round is stored exactly once'
+            $final[$i].ParametersSha256 | Should -Be ($reference | Sort-Object Seed)[$i].ParametersSha256
+            $final[$i].Rounds.TestLoss | Should -Be ($reference | Sort-Object Seed)[$i].Rounds.TestLoss
+            $final[$i].Rounds.TrainLoss | Should -Be ($reference | Sort-Object Seed)[$i].Rounds.TrainLoss
+            ($final[$i].Rounds.ClientResults | Measure-Object).Count | Should -Be (40 * 6)
+        }
+        $resumed | Should -HaveCount 2
+    }
+}
+
+Describe 'Several writers into one store' {
+    It 'fans sweep points out with ForEach-Object -Parallel and loses no row' {
+        $db = Join-Path $folder 'parallel.sqlite'
+        $plan = Get-FedExperimentPlan @{ name = 'fan'; dataset = 'digits'; clients = 3; rounds = 2; model = @{ hiddenSizes = @(16) }; seeds = 1..4 }
+        $plan | ForEach-Object -ThrottleLimit 4 -Parallel {
+            Import-Module $using:modulePath
+            $point = @{ name = 'fan'; dataset = 'digits'; clients = 3; rounds = 2; model = @{ hiddenSizes = @(16) }; seed = $_.Seed }
+            Invoke-FedExperiment $point -Database $using:db | Out-Null
+        }
+        $runs = Get-FedRun $db
+        $runs | Should -HaveCount 4
+        ($runs.Rounds | Measure-Object).Count | Should -Be 8
+        ($runs.Key | Sort-Object) | Should -Be ($plan.Key | Sort-Object) -Because 'a single point is the same run as in the sweep'
+    }
+
+    It 'takes rows from two processes at once' {
+        $db = Join-Path $folder 'processes.sqlite'
+        $processes = 1, 2 | ForEach-Object {
+            $script = "Import-Module '$modulePath'; Set-FedDevice -Name cpu -Threads 1 | Out-Null; " +
+                "Invoke-FedExperiment @{ name = 'proc'; dataset = 'digits'; clients = 3; rounds = 4; model = @{ hiddenSizes = @(16) }; seeds = @($($_ * 10 + 1), $($_ * 10 + 2)) } -Database '$db' | Out-Null"
+            Start-Process $pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
+        }
+        $processes | ForEach-Object { $_.WaitForExit() }
+        $processes.ExitCode | Should -Be @(0, 0)
+        $runs = Get-FedRun $db
+        $runs | Should -HaveCount 4
+        ($runs.Rounds | Measure-Object).Count | Should -Be 16
+    }
+}
