@@ -7,7 +7,9 @@ BeforeAll {
     Import-Module $modulePath -Force
     Set-FedDevice -Name cpu -Threads 1 | Out-Null
     $folder = (New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) "fedps-resume-$([guid]::NewGuid())")).FullName
-    $pwsh = (Get-Process -Id $PID).Path
+    # This pwsh, whether it runs as its own executable or as a .NET tool (dotnet pwsh.dll).
+    $pwsh = [Environment]::ProcessPath
+    $pwshPrefix = if ((Split-Path $pwsh -LeafBase) -eq 'dotnet') { @("$PSHOME/pwsh.dll") } else { @() }
 
     # Two seeds, 40 rounds each (about a second of compute per 10 rounds), so the kill lands mid-run.
     $config = Join-Path $folder 'kill.yaml'
@@ -23,11 +25,16 @@ optimizer: { name: Sgd, learningRate: 0.05, momentum: 0.9 }
 seeds: [1, 2]
 '@
 
+    function Start-Pwsh([string] $Script) {
+        $start = [Diagnostics.ProcessStartInfo]::new($pwsh)
+        @($pwshPrefix) + @('-NoProfile', '-NonInteractive', '-Command', $Script) | ForEach-Object { $start.ArgumentList.Add($_) }
+        $start.UseShellExecute = $false
+        [Diagnostics.Process]::Start($start)
+    }
+
     function Start-Sweep([string] $Database) {
-        $script = "Import-Module '$modulePath'; Set-FedDevice -Name cpu -Threads 1 | Out-Null; " +
-            "Invoke-FedExperiment '$config' -Database '$Database' -Resume | Out-Null"
-        Start-Process $pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru `
-            -RedirectStandardError (Join-Path $folder "$([IO.Path]::GetFileName($Database)).err")
+        Start-Pwsh ("Import-Module '$modulePath'; Set-FedDevice -Name cpu -Threads 1 | Out-Null; " +
+            "Invoke-FedExperiment '$config' -Database '$Database' -Resume | Out-Null")
     }
 }
 AfterAll { Remove-Item $folder -Recurse -Force -ErrorAction Ignore }
@@ -47,8 +54,10 @@ Describe 'A sweep killed with kill -9' {
 
         $interrupted = Get-FedRun $killedDb
         $interrupted | Where-Object Status -NE 'complete' | Should -Not -BeNullOrEmpty
-        $resumed = Invoke-FedExperiment $config -Database $killedDb -Resume -Verbose 4>&1 |
-            Where-Object { $_ -is [FedPS.Core.Experiments.FedRun] }
+        $output = Invoke-FedExperiment $config -Database $killedDb -Resume -Verbose 4>&1
+        $resumed = $output | Where-Object { $_ -is [FedPS.Core.Experiments.FedRun] }
+        $output | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match 'resuming after round [1-9]' } |
+            Should -Not -BeNullOrEmpty -Because 'the killed run continues from its checkpoint, not from round 0'
 
         $reference = Invoke-FedExperiment $config -Database (Join-Path $folder 'straight.sqlite')
         $final = Get-FedRun $killedDb | Sort-Object Seed
@@ -84,7 +93,7 @@ Describe 'Several writers into one store' {
         $processes = 1, 2 | ForEach-Object {
             $script = "Import-Module '$modulePath'; Set-FedDevice -Name cpu -Threads 1 | Out-Null; " +
                 "Invoke-FedExperiment @{ name = 'proc'; dataset = 'digits'; clients = 3; rounds = 4; model = @{ hiddenSizes = @(16) }; seeds = @($($_ * 10 + 1), $($_ * 10 + 2)) } -Database '$db' | Out-Null"
-            Start-Process $pwsh -ArgumentList '-NoProfile', '-NonInteractive', '-Command', $script -PassThru
+            Start-Pwsh $script
         }
         $processes | ForEach-Object { $_.WaitForExit() }
         $processes.ExitCode | Should -Be @(0, 0)
