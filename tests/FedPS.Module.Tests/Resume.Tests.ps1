@@ -74,18 +74,18 @@ Describe 'A sweep killed with kill -9' {
 }
 
 Describe 'Several writers into one store' {
-    It 'fans sweep points out with ForEach-Object -Parallel and loses no row' {
+    It 'fans sweep points out with ForEach-Object -Parallel (examples/distribute-sweep.ps1) and loses no row' {
         $db = Join-Path $folder 'parallel.sqlite'
-        $plan = Get-FedExperimentPlan @{ name = 'fan'; dataset = 'digits'; clients = 3; rounds = 2; model = @{ hiddenSizes = @(16) }; seeds = 1..4 }
-        $plan | ForEach-Object -ThrottleLimit 4 -Parallel {
-            Import-Module $using:modulePath
-            $point = @{ name = 'fan'; dataset = 'digits'; clients = 3; rounds = 2; model = @{ hiddenSizes = @(16) }; seed = $_.Seed }
-            Invoke-FedExperiment $point -Database $using:db | Out-Null
-        }
+        $yaml = Join-Path $folder 'fan.yaml'
+        Set-Content $yaml "name: fan`ndataset: digits`nclients: 3`nrounds: 2`nmodel: { hiddenSizes: [16] }`nstrategy: { name: FedAvg }`nsweep: { optimizer.learningRate: [0.05, 0.1] }`nseeds: [1, 2]`n"
+
+        $out = & (Join-Path $PSScriptRoot '../../examples/distribute-sweep.ps1') -Config $yaml -Database $db -ThrottleLimit 4 -ModulePath $modulePath
+
+        $out | Should -HaveCount 4
         $runs = Get-FedRun $db
         $runs | Should -HaveCount 4
         ($runs.Rounds | Measure-Object).Count | Should -Be 8
-        ($runs.Key | Sort-Object) | Should -Be ($plan.Key | Sort-Object) -Because 'a single point is the same run as in the sweep'
+        ($runs.Key | Sort-Object) | Should -Be ((Get-FedExperimentPlan $yaml).Key | Sort-Object) -Because 'a single point is the same run as in the sweep'
     }
 
     It 'takes rows from two processes at once' {

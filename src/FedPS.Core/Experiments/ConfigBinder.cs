@@ -39,7 +39,7 @@ internal sealed class ConfigBinder(string source, IReadOnlyDictionary<string, Ov
         var rest = new List<Entry>();
         foreach (var entry in Entries(node, type, path, at))
         {
-            if (properties.TryGetValue(entry.Key, out var property) && property != options)
+            if (properties.TryGetValue(entry.Key, out var property))
             {
                 property.SetValue(instance, Convert(entry.Value, property.PropertyType, property.GetValue(instance), entry.Path, entry.At));
             }
