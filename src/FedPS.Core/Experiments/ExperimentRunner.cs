@@ -136,12 +136,16 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
                 var number = server.Round + 1;
                 var last = number == spec.Rounds;
                 var result = server.RunRound(progress, cancel, evaluate: last || number % spec.EvalEvery == 0);
+
+                // Store first, checkpoint second: a crash between them leaves the store one round ahead, and
+                // resuming from the older checkpoint drops that round and recomputes it identically. The other
+                // order would skip the round in the store.
+                store.AddRound(runId, result);
                 if (last || number % spec.CheckpointEvery == 0)
                 {
                     Checkpoint.Save(server, checkpoint, run.ConfigJson);
                 }
 
-                store.AddRound(runId, result);
                 log?.Write(result);
                 observer.RoundCompleted(run, result);
             }
