@@ -85,11 +85,17 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
 
         var throttle = Math.Clamp(options.ThrottleLimit, 1, Math.Max(1, plan.Runs.Count));
         var threads = torch.get_num_threads();
-        torch.set_num_threads(Math.Max(1, threads / throttle));
+        var perWorker = Math.Max(1, threads / throttle);
         try
         {
-            Parallel.ForEach(plan.Runs, new ParallelOptions { MaxDegreeOfParallelism = throttle, CancellationToken = cancel },
-                run => RunOne(run, observer, cancel));
+            Parallel.ForEach(plan.Runs, new ParallelOptions { MaxDegreeOfParallelism = throttle, CancellationToken = cancel }, run =>
+            {
+                // libtorch's OpenMP thread count is a per-thread setting, and a pool thread starts with the
+                // machine's default: set it on the thread that runs this run, or a run's float reductions (and so
+                // its last bits) would depend on which thread picked it up.
+                torch.set_num_threads(perWorker);
+                RunOne(run, observer, cancel);
+            });
         }
         catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
         {
