@@ -34,7 +34,7 @@ seeds: [1, 2]
 
     function Start-Sweep([string] $Database) {
         Start-Pwsh ("Import-Module '$modulePath'; Set-FedDevice -Name cpu -Threads 1 | Out-Null; " +
-            "Invoke-FedExperiment '$config' -Database '$Database' -Resume | Out-Null")
+            "Invoke-FedExperiment '$config' -Database '$Database' -ThrottleLimit 2 -Resume | Out-Null")
     }
 }
 AfterAll { Remove-Item $folder -Recurse -Force -ErrorAction Ignore }
@@ -54,12 +54,12 @@ Describe 'A sweep killed with kill -9' {
 
         $interrupted = Get-FedRun $killedDb
         $interrupted | Where-Object Status -NE 'complete' | Should -Not -BeNullOrEmpty
-        $output = Invoke-FedExperiment $config -Database $killedDb -Resume -Verbose 4>&1
+        $output = Invoke-FedExperiment $config -Database $killedDb -ThrottleLimit 2 -Resume -Verbose 4>&1
         $resumed = $output | Where-Object { $_ -is [FedPS.Core.Experiments.FedRun] }
         $output | Where-Object { $_ -is [Management.Automation.VerboseRecord] -and $_.Message -match 'resuming after round [1-9]' } |
             Should -Not -BeNullOrEmpty -Because 'the killed run continues from its checkpoint, not from round 0'
 
-        $reference = Invoke-FedExperiment $config -Database (Join-Path $folder 'straight.sqlite')
+        $reference = Invoke-FedExperiment $config -Database (Join-Path $folder 'straight.sqlite') -ThrottleLimit 2
         $final = Get-FedRun $killedDb | Sort-Object Seed
         $final.Status | Should -Be @('complete', 'complete')
         foreach ($i in 0, 1) {

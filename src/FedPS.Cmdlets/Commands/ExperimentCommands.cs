@@ -211,7 +211,7 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
 public sealed class GetFedRunCommand : FedCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("Path")]
+    [Alias("FullName")]
     public string Database { get; set; } = string.Empty;
 
     /// <summary>Run names, wildcards allowed.</summary>

@@ -113,7 +113,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         var stored = store.Find(run.Key);
         if (stored?.Status == "complete")
         {
-            observer.RunFinished(run, store.GetRuns(run.Experiment).First(r => r.Key == run.Key), skipped: true);
+            observer.RunFinished(run, store.GetRuns(key: run.Key).Single(), skipped: true);
             return;
         }
 
@@ -133,7 +133,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
 
         var runId = store.BeginRun(run, server.Round);
         observer.RunStarted(run, server.Round);
-        using var log = options.LogDirectory is null ? null : new TensorBoardLog(Path.Combine(options.LogDirectory, run.Name.Replace('/', '_')));
+        var log = options.LogDirectory is null ? null : new TensorBoardLog(Path.Combine(options.LogDirectory, run.Name.Replace('/', '_')));
         try
         {
             var progress = new StepProgress(step => observer.LocalStep(run, step));
@@ -157,7 +157,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
             }
 
             store.Finish(runId, "complete", Checkpoint.Fingerprint(server.Strategy.Global.Values));
-            observer.RunFinished(run, store.GetRuns(run.Experiment).First(r => r.Key == run.Key), skipped: false);
+            observer.RunFinished(run, store.GetRuns(key: run.Key).Single(), skipped: false);
         }
         catch (OperationCanceledException)
         {

@@ -231,13 +231,21 @@ public sealed class ResultsStore
         return update.ExecuteNonQuery();
     });
 
-    /// <summary>Runs with their rounds (and clients' rows), optionally only those of one experiment.</summary>
-    public IReadOnlyList<FedRun> GetRuns(string? experiment = null) => Execute(connection =>
+    /// <summary>Runs with their rounds (and clients' rows), optionally only those of one experiment or the one with a key.</summary>
+    public IReadOnlyList<FedRun> GetRuns(string? experiment = null, string? key = null) => Execute(connection =>
     {
+        const string Selected = "run_id IN (SELECT id FROM runs WHERE ($experiment IS NULL OR experiment = $experiment) AND ($key IS NULL OR key = $key))";
+        void Bind(SqliteCommand command)
+        {
+            command.Parameters.AddWithValue("$experiment", (object?)experiment ?? DBNull.Value);
+            command.Parameters.AddWithValue("$key", (object?)key ?? DBNull.Value);
+        }
+
         var clients = new Dictionary<(long, int), List<ClientRoundResult>>();
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT run_id, round, client_id, samples, train_loss, steps, bytes_up, bytes_down, metrics FROM client_rounds ORDER BY run_id, round, client_id";
+            command.CommandText = $"SELECT run_id, round, client_id, samples, train_loss, steps, bytes_up, bytes_down, metrics FROM client_rounds WHERE {Selected} ORDER BY run_id, round, client_id";
+            Bind(command);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -263,7 +271,8 @@ public sealed class ResultsStore
         var rounds = new Dictionary<long, List<RoundResult>>();
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = "SELECT run_id, round, strategy, train_loss, test_loss, test_accuracy, bytes_up, bytes_down, duration_ms, metrics FROM rounds ORDER BY run_id, round";
+            command.CommandText = $"SELECT run_id, round, strategy, train_loss, test_loss, test_accuracy, bytes_up, bytes_down, duration_ms, metrics FROM rounds WHERE {Selected} ORDER BY run_id, round";
+            Bind(command);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {
@@ -298,9 +307,9 @@ public sealed class ResultsStore
             command.CommandText = """
                 SELECT id, key, name, experiment, dataset, strategy, seed, parameters, config, status, rounds_planned,
                        created_utc, completed_utc, parameters_sha256, error
-                FROM runs WHERE $experiment IS NULL OR experiment = $experiment ORDER BY id
+                FROM runs WHERE ($experiment IS NULL OR experiment = $experiment) AND ($key IS NULL OR key = $key) ORDER BY id
                 """;
-            command.Parameters.AddWithValue("$experiment", (object?)experiment ?? DBNull.Value);
+            Bind(command);
             using var reader = command.ExecuteReader();
             while (reader.Read())
             {

@@ -3,8 +3,11 @@ using TorchSharp;
 
 namespace FedPS.Core.Experiments;
 
-/// <summary>A run's curves as TensorBoard event files (TorchSharp's SummaryWriter), one scalar per metric and round.</summary>
-public sealed class TensorBoardLog : IDisposable
+/// <summary>
+/// A run's curves as TensorBoard event files (TorchSharp's SummaryWriter), one scalar per metric and round. The writer
+/// appends each event to the file as it is added, so there is nothing to flush or close.
+/// </summary>
+public sealed class TensorBoardLog
 {
     private readonly TorchSharp.Modules.SummaryWriter writer;
 
@@ -32,9 +35,5 @@ public sealed class TensorBoardLog : IDisposable
         {
             writer.add_scalar(tag, (float)value, step);
         }
-    }
-
-    public void Dispose()
-    {
     }
 }
