@@ -5,9 +5,9 @@
     all writing into one results store. No cluster protocol of our own: PowerShell distributes, SQLite serialises.
 
 .DESCRIPTION
-    Each worker runs one point of the plan as a single-run config (the point's resolved settings with its seed),
-    which is the same run (same key) as in the whole sweep, so -Resume, Get-FedRun and Export-FedPlot treat the
-    results exactly as if one Invoke-FedExperiment had produced them.
+    Each worker runs one run of the plan (Invoke-FedExperiment -Name), which is the same run (same name, swept
+    values and key) as in the whole sweep, so -Resume, Get-FedRun and Export-FedPlot treat the results exactly
+    as if one Invoke-FedExperiment had produced them.
 
     -HostName runs the workers through PowerShell remoting over SSH (each host needs pwsh with FedPS at
     -ModulePath and an sshd 'Subsystem powershell' entry). All hosts must reach -Database on a local disk of one
@@ -26,38 +26,52 @@ param(
     [Parameter(Mandatory)] [string] $Database,
     [int] $ThrottleLimit = 2,
     [string[]] $HostName,
+    # Remoting sessions opened by the caller (e.g. with -Port, -UserName, -KeyFilePath); used instead of -HostName.
+    [System.Management.Automation.Runspaces.PSSession[]] $Session,
     [string] $ModulePath = (Join-Path $PSScriptRoot '../out/FedPS/FedPS.psd1')
 )
 
 $ErrorActionPreference = 'Stop'
 if (-not (Get-Module FedPS)) { Import-Module $ModulePath }
 $Database = $ExecutionContext.SessionState.Path.GetUnresolvedProviderPathFromPSPath($Database)
-# One resolved single-run config per point: the plan's canonical JSON, which binds back to the same run.
-$points = Get-FedExperimentPlan $Config | ForEach-Object { $_.ConfigJson | ConvertFrom-Json -AsHashtable }
+# Each worker gets the config's text and the name of one run, and runs just that run of the plan: names, swept
+# values and keys are exactly those of the whole sweep.
+$configText = Get-Content -Raw $Config
+$names = (Get-FedExperimentPlan $Config).Name
 
 $worker = {
-    param($Point, $Database, $ModulePath)
+    param($ConfigText, $RunName, $Database, $ModulePath)
     Import-Module $ModulePath
     Set-FedDevice -Name cpu -Threads 1 | Out-Null
-    Invoke-FedExperiment $Point -Database $Database -Resume | Select-Object Name, Status, TestAccuracy
+    $file = Join-Path ([IO.Path]::GetTempPath()) "fedps-sweep-$([guid]::NewGuid()).yaml"
+    Set-Content $file $ConfigText
+    try {
+        Invoke-FedExperiment $file -Name ([WildcardPattern]::Escape($RunName)) -Database $Database -Resume |
+            Select-Object Name, Status, TestAccuracy
+    }
+    finally {
+        Remove-Item $file
+    }
 }
 
-if ($HostName) {
-    $sessions = New-PSSession -HostName $HostName
+if ($HostName -or $Session) {
+    $sessions = if ($Session) { $Session } else { New-PSSession -HostName $HostName }
     try {
-        # Round-robin the points over the hosts; each host runs its share one after another.
-        $jobs = for ($i = 0; $i -lt $points.Count; $i++) {
-            Invoke-Command -Session $sessions[$i % $sessions.Count] -ScriptBlock $worker -ArgumentList $points[$i], $Database, $ModulePath -AsJob
+        # Round-robin the points over the sessions; each session runs its share one after another.
+        $jobs = for ($i = 0; $i -lt $names.Count; $i++) {
+            Invoke-Command -Session $sessions[$i % $sessions.Count] -ScriptBlock $worker -ArgumentList $configText, $names[$i], $Database, $ModulePath -AsJob
         }
         $jobs | Receive-Job -Wait -AutoRemoveJob
     }
     finally {
-        $sessions | Remove-PSSession
+        if (-not $Session) { $sessions | Remove-PSSession }
     }
 }
 else {
+    # A script block cannot cross into -Parallel runspaces; its text can.
+    $workerText = $worker.ToString()
     $module = (Resolve-Path $ModulePath).Path
-    $points | ForEach-Object -ThrottleLimit $ThrottleLimit -Parallel {
-        & $using:worker $_ $using:Database $using:module
+    $names | ForEach-Object -ThrottleLimit $ThrottleLimit -Parallel {
+        & ([scriptblock]::Create($using:workerText)) $using:configText $_ $using:Database $using:module
     }
 }

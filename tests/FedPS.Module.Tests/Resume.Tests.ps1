@@ -85,7 +85,10 @@ Describe 'Several writers into one store' {
         $runs = Get-FedRun $db
         $runs | Should -HaveCount 4
         ($runs.Rounds | Measure-Object).Count | Should -Be 8
-        ($runs.Key | Sort-Object) | Should -Be ((Get-FedExperimentPlan $yaml).Key | Sort-Object) -Because 'a single point is the same run as in the sweep'
+        ($runs.Name | Sort-Object) | Should -Be ((Get-FedExperimentPlan $yaml).Name | Sort-Object) -Because 'each worker ran one run of the sweep'
+        ($runs.Key | Sort-Object) | Should -Be ((Get-FedExperimentPlan $yaml).Key | Sort-Object)
+        (TabExpansion2 "Invoke-FedExperiment '$yaml' -Name fan/learningRate=0.1").CompletionMatches.ListItemText |
+            Should -Be @('fan/learningRate=0.1/seed=1', 'fan/learningRate=0.1/seed=2')
     }
 
     It 'takes rows from two processes at once' {

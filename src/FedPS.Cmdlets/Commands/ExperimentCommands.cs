@@ -49,6 +49,12 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     public object Config { get; set; } = null!;
 
+    /// <summary>Only the runs of the plan with these names (wildcards): one worker's share of a distributed sweep.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(PlannedRunNameCompleter))]
+    public string[]? Name { get; set; }
+
     /// <summary>The SQLite results store (created if missing).</summary>
     [Parameter]
     public string Database { get; set; } = "results.sqlite";
@@ -75,7 +81,11 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
     {
         var plan = ConfigParameter.Expand(this, Config, Force);
         var database = GetUnresolvedProviderPathFromPSPath(Database);
-        var runs = plan.Runs.Where(r => ShouldProcess(r.Name, $"Run {r.Rounds} rounds of {r.Strategy} on {r.Dataset}, seed {r.Seed}")).ToArray();
+        var patterns = (Name ?? ["*"]).Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToArray();
+        var runs = plan.Runs
+            .Where(r => patterns.Any(p => p.IsMatch(r.Name)))
+            .Where(r => ShouldProcess(r.Name, $"Run {r.Rounds} rounds of {r.Strategy} on {r.Dataset}, seed {r.Seed}"))
+            .ToArray();
         if (runs.Length == 0)
         {
             return;
@@ -92,16 +102,15 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
             LogDirectory = LogDir is null ? null : GetUnresolvedProviderPathFromPSPath(LogDir),
         };
         var runner = new ExperimentRunner(store, options);
-        var selected = plan with { Runs = runs };
-        runner.CheckStore(selected);
+        runner.CheckStore(plan, runs);
 
         using var events = new BlockingCollection<Action>();
-        var observer = new Observer(this, events, selected.Runs.Count, selected.Runs.Max(r => r.Rounds));
+        var observer = new Observer(this, events, runs.Length, runs.Max(r => r.Rounds));
         var work = Task.Run(() =>
         {
             try
             {
-                runner.Run(selected, observer, stop.Token);
+                runner.Run(plan, observer, stop.Token, runs);
             }
             finally
             {

@@ -207,7 +207,7 @@ internal sealed class ConfigBinder(string source, IReadOnlyDictionary<string, Ov
     private static object Copy(object prototype) => CopyConstructor(prototype.GetType())!.Invoke([prototype]);
 
     private static bool IsNull(YamlScalarNode scalar) =>
-        scalar.Style == YamlDotNet.Core.ScalarStyle.Plain && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";
+        scalar.Style is YamlDotNet.Core.ScalarStyle.Plain or YamlDotNet.Core.ScalarStyle.Any && scalar.Value is null or "" or "~" or "null" or "Null" or "NULL";
 
     private static bool IsBelow(string candidate, string path) =>
         path.Length == 0 || candidate.StartsWith(path + ".", StringComparison.OrdinalIgnoreCase);

@@ -47,10 +47,14 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
 {
     private readonly ConcurrentDictionary<(string, string), FedDataset> datasets = new();
 
-    /// <summary>Checks the plan against the store before anything runs (so a refused start leaves the store unchanged).</summary>
-    public void CheckStore(ExperimentPlan plan)
+    /// <summary>
+    /// Checks the plan against the store before anything runs (so a refused start leaves the store unchanged).
+    /// <paramref name="selected"/> are the runs about to execute (by default all): only they may not exist yet
+    /// without -Resume, while the whole plan decides whether an unfinished run in the store belongs to this sweep.
+    /// </summary>
+    public void CheckStore(ExperimentPlan plan, IReadOnlyList<PlannedRun>? selected = null)
     {
-        var existing = plan.Runs.Select(r => (Run: r, Stored: store.Find(r.Key))).Where(p => p.Stored is not null).ToArray();
+        var existing = (selected ?? plan.Runs).Select(r => (Run: r, Stored: store.Find(r.Key))).Where(p => p.Stored is not null).ToArray();
         if (!options.Resume && existing.Length > 0)
         {
             throw new FedPSException(FedErrorKind.InvalidOperation,
@@ -73,22 +77,24 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         }
     }
 
-    public void Run(ExperimentPlan plan, IExperimentObserver observer, CancellationToken cancel)
+    /// <summary>Runs the plan's runs, or only <paramref name="selected"/> of them (one worker's share of a distributed sweep).</summary>
+    public void Run(ExperimentPlan plan, IExperimentObserver observer, CancellationToken cancel, IReadOnlyList<PlannedRun>? selected = null)
     {
-        CheckStore(plan);
+        CheckStore(plan, selected);
+        var runs = selected ?? plan.Runs;
         Directory.CreateDirectory(options.CheckpointDirectory);
-        foreach (var spec in plan.Runs.Select(r => r.Spec.Dataset).Distinct())
+        foreach (var spec in runs.Select(r => r.Spec.Dataset).Distinct())
         {
             Dataset(spec.Name, spec.TrainSplit);
             Dataset(spec.Name, spec.TestSplit);
         }
 
-        var throttle = Math.Clamp(options.ThrottleLimit, 1, Math.Max(1, plan.Runs.Count));
+        var throttle = Math.Clamp(options.ThrottleLimit, 1, Math.Max(1, runs.Count));
         var threads = torch.get_num_threads();
         var perWorker = Math.Max(1, threads / throttle);
         try
         {
-            Parallel.ForEach(plan.Runs, new ParallelOptions { MaxDegreeOfParallelism = throttle, CancellationToken = cancel }, run =>
+            Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = throttle, CancellationToken = cancel }, run =>
             {
                 // libtorch's OpenMP thread count is a per-thread setting, and a pool thread starts with the
                 // machine's default: set it on the thread that runs this run, or a run's float reductions (and so

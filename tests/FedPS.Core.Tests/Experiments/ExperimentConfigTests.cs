@@ -71,6 +71,26 @@ public sealed class ExperimentConfigTests
     }
 
     [Fact]
+    public void A_runs_resolved_json_binds_back_to_the_same_run()
+    {
+        var run = ExperimentConfig.Parse(Sweep, "c.yaml").Expand().Runs[4];
+        var json = (System.Collections.IDictionary)ToHashtable(System.Text.Json.JsonDocument.Parse(run.ConfigJson).RootElement)!;
+
+        Assert.Equal(run.Key, ExperimentConfig.FromDictionary(json).Expand().Runs.Single().Key);
+    }
+
+    private static object? ToHashtable(System.Text.Json.JsonElement e) => e.ValueKind switch
+    {
+        System.Text.Json.JsonValueKind.Object => e.EnumerateObject().Aggregate(new Hashtable(), (h, p) => { h[p.Name] = ToHashtable(p.Value); return h; }),
+        System.Text.Json.JsonValueKind.Array => e.EnumerateArray().Select(ToHashtable).ToArray(),
+        System.Text.Json.JsonValueKind.String => e.GetString(),
+        System.Text.Json.JsonValueKind.Number => e.GetDouble(),
+        System.Text.Json.JsonValueKind.True => true,
+        System.Text.Json.JsonValueKind.False => false,
+        _ => null,
+    };
+
+    [Fact]
     public void An_unknown_key_names_line_column_and_the_valid_keys()
     {
         var error = Fails("rounds: 3\noptimizer:\n  learningRat: 0.1\n");
