@@ -40,13 +40,13 @@ $configText = Get-Content -Raw $Config
 $names = (Get-FedExperimentPlan $Config).Name
 
 $worker = {
-    param($ConfigText, $RunName, $Database, $ModulePath)
+    param($ConfigText, [string[]] $RunNames, $Database, $ModulePath)
     Import-Module $ModulePath
     Set-FedDevice -Name cpu -Threads 1 | Out-Null
     $file = Join-Path ([IO.Path]::GetTempPath()) "fedps-sweep-$([guid]::NewGuid()).yaml"
     Set-Content $file $ConfigText
     try {
-        Invoke-FedExperiment $file -Name ([WildcardPattern]::Escape($RunName)) -Database $Database -Resume |
+        Invoke-FedExperiment $file -Name ($RunNames | ForEach-Object { [WildcardPattern]::Escape($_) }) -Database $Database -Resume |
             Select-Object Name, Status, TestAccuracy
     }
     finally {
@@ -57,9 +57,13 @@ $worker = {
 if ($HostName -or $Session) {
     $sessions = if ($Session) { $Session } else { New-PSSession -HostName $HostName }
     try {
-        # Round-robin the points over the sessions; each session runs its share one after another.
-        $jobs = for ($i = 0; $i -lt $names.Count; $i++) {
-            Invoke-Command -Session $sessions[$i % $sessions.Count] -ScriptBlock $worker -ArgumentList $configText, $names[$i], $Database, $ModulePath -AsJob
+        # Deal the runs round-robin over the sessions; a session runs one command at a time, so each gets one job
+        # that runs its share.
+        $jobs = for ($i = 0; $i -lt $sessions.Count; $i++) {
+            $share = @(for ($j = $i; $j -lt $names.Count; $j += $sessions.Count) { $names[$j] })
+            if ($share.Count -gt 0) {
+                Invoke-Command -Session $sessions[$i] -ScriptBlock $worker -ArgumentList $configText, $share, $Database, $ModulePath -AsJob
+            }
         }
         $jobs | Receive-Job -Wait -AutoRemoveJob
     }
