@@ -19,7 +19,7 @@ internal sealed class ConfigBinder(string source, IReadOnlyDictionary<string, Ov
     public T Bind<T>(YamlMappingNode root, T prototype) where T : class =>
         (T)BindSection(root, typeof(T), prototype, string.Empty, root)!;
 
-    /// <summary>The keys a section accepts (camelCase), for error messages and completion.</summary>
+    /// <summary>The keys a section accepts (camelCase), for error messages.</summary>
     public IReadOnlyList<string> KeysOf(Type type, string path) =>
         Settable(type, path).SelectMany(p => p.Name == OptionsProperty && IsSection(p.PropertyType)
                 ? Settable(p.PropertyType, path).Select(o => o.Name)

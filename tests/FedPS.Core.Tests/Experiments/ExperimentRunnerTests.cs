@@ -57,6 +57,19 @@ public sealed class ExperimentRunnerTests : IDisposable
         Assert.Equal(reference.Rounds.Select(r => (r.Round, r.TrainLoss, r.TestLoss)), resumed.Rounds.Select(r => (r.Round, r.TrainLoss, r.TestLoss)));
     }
 
+    [Fact]
+    public void The_test_split_is_evaluated_at_the_eval_cadence_and_after_the_last_round()
+    {
+        var plan = ExperimentConfig.Parse(Config + "\nevalEvery: 2\n", "c.yaml").Expand();
+        var (store, runner) = Runner("cadence");
+
+        runner.Run(plan, new Recorder(_ => { }), CancellationToken.None);
+
+        var rounds = store.GetRuns().Single().Rounds;
+        Assert.Equal([false, true, false, true, true], rounds.Select(r => double.IsFinite(r.TestLoss)));
+        Assert.All(rounds, r => Assert.True(double.IsFinite(r.TrainLoss)));
+    }
+
     private sealed class Recorder(Action<RoundProgress> onStep) : IExperimentObserver
     {
         private bool cancelled;
