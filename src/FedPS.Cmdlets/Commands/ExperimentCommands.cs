@@ -152,7 +152,8 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
         public void LocalStep(PlannedRun run, RoundProgress progress)
         {
             var now = DateTime.UtcNow;
-            if (now - lastStep.GetOrAdd(run.Index, DateTime.MinValue) < StepInterval)
+            var roundStarts = progress is { ClientIndex: 0, Step: 1 };
+            if (!roundStarts && now - lastStep.GetOrAdd(run.Index, DateTime.MinValue) < StepInterval)
             {
                 return;
             }
