@@ -21,6 +21,13 @@
         'New-FedServer'
         'Invoke-FedRound'
         'Measure-FedLoss'
+        'Invoke-FedExperiment'
+        'Get-FedExperimentPlan'
+        'Get-FedRun'
+        'Export-FedResult'
+        'Export-FedPlot'
+        'Save-FedCheckpoint'
+        'Restore-FedCheckpoint'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -53,3 +53,43 @@ public sealed class DeviceNameCompleter : NameCompleter
 {
     protected override IEnumerable<string> Names => FedDevice.ValidNames;
 }
+
+public sealed class MetricNameCompleter : NameCompleter
+{
+    protected override IEnumerable<string> Names => Core.Experiments.ResultExport.Metrics;
+}
+
+public sealed class GroupByCompleter : NameCompleter
+{
+    protected override IEnumerable<string> Names => ["Strategy", "Dataset", "Experiment", "Point", "Seed", "Name"];
+}
+
+public sealed class RunStatusCompleter : NameCompleter
+{
+    protected override IEnumerable<string> Names => ["complete", "running", "interrupted", "failed"];
+}
+
+/// <summary>Completes -Name of Invoke-FedExperiment with the run names of the plan its -Config (a YAML path) expands to.</summary>
+public sealed class PlannedRunNameCompleter : IArgumentCompleter
+{
+    public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
+        CommandAst commandAst, IDictionary fakeBoundParameters)
+    {
+        if (fakeBoundParameters["Config"] is not string path || !File.Exists(path))
+        {
+            return [];
+        }
+
+        try
+        {
+            var prefix = wordToComplete.Trim('\'', '"');
+            return Core.Experiments.ExperimentConfig.Load(path).Expand(force: true).Runs
+                .Where(r => r.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+                .Select(r => new CompletionResult($"'{r.Name}'", r.Name, CompletionResultType.ParameterValue, r.Point));
+        }
+        catch (Core.FedPSException)
+        {
+            return [];
+        }
+    }
+}

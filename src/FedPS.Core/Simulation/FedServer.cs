@@ -78,7 +78,8 @@ public sealed class FedServer : IDisposable
     /// Runs the next round. If <paramref name="cancel"/> fires (Ctrl+C), the round is abandoned between two
     /// local steps and the server keeps the state of the last completed round.
     /// </summary>
-    public RoundResult RunRound(IProgress<RoundProgress>? progress = null, CancellationToken cancel = default)
+    /// <param name="evaluate">False skips the test-set evaluation (TestLoss and TestAccuracy are NaN), for an evaluation cadence.</param>
+    public RoundResult RunRound(IProgress<RoundProgress>? progress = null, CancellationToken cancel = default, bool evaluate = true)
     {
         var round = Round + 1;
         var clock = Stopwatch.StartNew();
@@ -100,7 +101,7 @@ public sealed class FedServer : IDisposable
             cancel.ThrowIfCancellationRequested();
             Strategy.Aggregate(updates, round);
             Strategy.Global.CopyTo(GlobalModule);
-            var test = TestData is null ? new Evaluation(double.NaN, double.NaN, 0) : Evaluator.Evaluate(GlobalModule, TestData);
+            var test = TestData is null || !evaluate ? new Evaluation(double.NaN, double.NaN, 0) : Evaluator.Evaluate(GlobalModule, TestData);
             var weight = updates.Sum(u => (double)u.SampleCount);
             var result = new RoundResult
             {
@@ -115,6 +116,7 @@ public sealed class FedServer : IDisposable
                 Duration = clock.Elapsed,
                 Metrics = updates.SelectMany(u => u.Metrics).GroupBy(m => m.Key)
                     .ToDictionary(g => g.Key, g => g.Average(m => m.Value)),
+                ClientResults = updates.Select(ClientRoundResult.From).ToArray(),
             };
             history.Add(result);
             return result;
@@ -126,6 +128,18 @@ public sealed class FedServer : IDisposable
                 update.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Puts the server back where a checkpoint left it: the completed rounds and the strategy's state. Every
+    /// random draw of a round derives from (seed, round, client), so the next round continues exactly.
+    /// </summary>
+    public void Restore(IReadOnlyList<RoundResult> completed, IReadOnlyDictionary<string, Tensor> state)
+    {
+        Strategy.LoadStateTensors(state);
+        Strategy.Global.CopyTo(GlobalModule);
+        history.Clear();
+        history.AddRange(completed);
     }
 
     /// <summary>The global model's loss and accuracy on <paramref name="data"/>.</summary>

@@ -25,6 +25,38 @@ public sealed record RoundResult
 
     /// <summary>Strategy- or optimizer-specific numbers averaged over clients (e.g. Sophia's win rate).</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>What each sampled client did this round.</summary>
+    public IReadOnlyList<ClientRoundResult> ClientResults { get; init; } = [];
+}
+
+/// <summary>One client's part of a round: its local training loss, steps and traffic.</summary>
+public sealed record ClientRoundResult
+{
+    public required int ClientId { get; init; }
+
+    public required int Samples { get; init; }
+
+    public required double TrainLoss { get; init; }
+
+    public required int Steps { get; init; }
+
+    public required long BytesUp { get; init; }
+
+    public required long BytesDown { get; init; }
+
+    public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    public static ClientRoundResult From(Federation.ClientUpdate update) => new()
+    {
+        ClientId = update.ClientId,
+        Samples = update.SampleCount,
+        TrainLoss = update.TrainLoss,
+        Steps = update.Steps,
+        BytesUp = update.BytesUp,
+        BytesDown = update.BytesDown,
+        Metrics = new Dictionary<string, double>(update.Metrics),
+    };
 }
 
 /// <summary>A loss measured on some data: of the global model, or of one client's data.</summary>

@@ -1,0 +1,217 @@
+using System.Collections;
+using System.Collections.Concurrent;
+using System.Management.Automation;
+using FedPS.Cmdlets.Completion;
+using FedPS.Core;
+using FedPS.Core.Experiments;
+using FedPS.Core.Simulation;
+
+namespace FedPS.Cmdlets.Commands;
+
+/// <summary>Reads -Config (a YAML path or a hashtable) and expands it: shared by the experiment cmdlets.</summary>
+internal static class ConfigParameter
+{
+    public static ExperimentPlan Expand(PSCmdlet cmdlet, object config, bool force)
+    {
+        var value = config is PSObject ps ? ps.BaseObject : config;
+        var parsed = value switch
+        {
+            IDictionary map => ExperimentConfig.FromDictionary(map),
+            string path => ExperimentConfig.Load(cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path)),
+            FileInfo file => ExperimentConfig.Load(file.FullName),
+            _ => throw new FedPSException(FedErrorKind.InvalidArgument,
+                "-Config takes the path of a YAML file or a hashtable of settings.", config),
+        };
+        return parsed.Expand(ExperimentConfig.DefaultMaxRuns, force);
+    }
+}
+
+[Cmdlet(VerbsCommon.Get, "FedExperimentPlan")]
+[OutputType(typeof(PlannedRun))]
+public sealed class GetFedExperimentPlanCommand : FedCmdlet
+{
+    /// <summary>A YAML file or a hashtable.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    public object Config { get; set; } = null!;
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void Process() => WriteObject(ConfigParameter.Expand(this, Config, Force).Runs, enumerateCollection: true);
+}
+
+[Cmdlet(VerbsLifecycle.Invoke, "FedExperiment", SupportsShouldProcess = true)]
+[OutputType(typeof(FedRun))]
+public sealed class InvokeFedExperimentCommand : FedCmdlet
+{
+    private readonly CancellationTokenSource stop = new();
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    public object Config { get; set; } = null!;
+
+    /// <summary>Only the runs of the plan with these names (wildcards): one worker's share of a distributed sweep.</summary>
+    [Parameter]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(PlannedRunNameCompleter))]
+    public string[]? Name { get; set; }
+
+    /// <summary>The SQLite results store (created if missing).</summary>
+    [Parameter]
+    public string Database { get; set; } = "results.sqlite";
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = 1;
+
+    [Parameter]
+    public SwitchParameter Resume { get; set; }
+
+    /// <summary>Run a sweep larger than the limit.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter]
+    public string? LogDir { get; set; }
+
+    /// <summary>Checkpoint folder; default &lt;database name&gt;.checkpoints beside the store.</summary>
+    [Parameter]
+    public string? CheckpointPath { get; set; }
+
+    protected override void Process()
+    {
+        var plan = ConfigParameter.Expand(this, Config, Force);
+        var database = GetUnresolvedProviderPathFromPSPath(Database);
+        var patterns = (Name ?? ["*"]).Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToArray();
+        var runs = plan.Runs
+            .Where(r => patterns.Any(p => p.IsMatch(r.Name)))
+            .Where(r => ShouldProcess(r.Name, $"Run {r.Rounds} rounds of {r.Strategy} on {r.Dataset}, seed {r.Seed}"))
+            .ToArray();
+        if (runs.Length == 0)
+        {
+            return;
+        }
+
+        var store = ResultsStore.Open(database);
+        var options = new ExperimentOptions
+        {
+            ThrottleLimit = ThrottleLimit,
+            Resume = Resume,
+            CheckpointDirectory = CheckpointPath is null
+                ? Path.ChangeExtension(database, ".checkpoints")
+                : GetUnresolvedProviderPathFromPSPath(CheckpointPath),
+            LogDirectory = LogDir is null ? null : GetUnresolvedProviderPathFromPSPath(LogDir),
+        };
+        var runner = new ExperimentRunner(store, options);
+        runner.CheckStore(plan, runs);
+
+        using var events = new BlockingCollection<Action>();
+        var observer = new Observer(this, events, runs.Length, runs.Max(r => r.Rounds));
+        var work = Task.Run(() =>
+        {
+            try
+            {
+                runner.Run(plan, observer, stop.Token, runs);
+            }
+            finally
+            {
+                events.CompleteAdding();
+            }
+        });
+        foreach (var action in events.GetConsumingEnumerable())
+        {
+            action();
+        }
+
+        observer.Complete();
+        work.GetAwaiter().GetResult();
+    }
+
+    protected override void StopProcessing() => stop.Cancel();
+
+    /// <summary>Marshals the workers' reports to the pipeline thread; nested progress sweep → run → round.</summary>
+    private sealed class Observer(InvokeFedExperimentCommand cmdlet, BlockingCollection<Action> events, int total, int rounds) : IExperimentObserver
+    {
+        private const int SweepId = 1;
+        private static readonly TimeSpan StepInterval = TimeSpan.FromMilliseconds(250);
+        private readonly ConcurrentDictionary<int, DateTime> lastStep = new();
+        private int finished;
+
+        public void RunStarted(PlannedRun run, int fromRound) => Post(() =>
+        {
+            if (fromRound > 0)
+            {
+                cmdlet.WriteVerbose($"{run.Name}: resuming after round {fromRound}.");
+            }
+
+            Sweep();
+            cmdlet.WriteProgress(RunRecord(run, fromRound));
+        });
+
+        public void RoundCompleted(PlannedRun run, RoundResult round) => Post(() => cmdlet.WriteProgress(RunRecord(run, round.Round)));
+
+        public void LocalStep(PlannedRun run, RoundProgress progress)
+        {
+            var now = DateTime.UtcNow;
+            var roundStarts = progress is { ClientIndex: 0, Step: 1 };
+            if (!roundStarts && now - lastStep.GetOrAdd(run.Index, DateTime.MinValue) < StepInterval)
+            {
+                return;
+            }
+
+            lastStep[run.Index] = now;
+            Post(() => cmdlet.WriteProgress(new ProgressRecord(RoundId(run), $"Round {progress.Round}",
+                $"Client {progress.ClientId} ({progress.ClientIndex + 1} of {progress.ClientCount}), step {progress.Step} of {progress.Steps}")
+            {
+                ParentActivityId = RunId(run),
+                PercentComplete = 100 * ((progress.ClientIndex * progress.Steps) + progress.Step) / Math.Max(1, progress.ClientCount * progress.Steps),
+            }));
+        }
+
+        public void RunFinished(PlannedRun run, FedRun result, bool skipped) => Post(() =>
+        {
+            finished++;
+            if (skipped)
+            {
+                cmdlet.WriteVerbose($"{run.Name}: already complete, skipped.");
+            }
+
+            cmdlet.WriteProgress(new ProgressRecord(RoundId(run), "Round", "Done") { ParentActivityId = RunId(run), RecordType = ProgressRecordType.Completed });
+            cmdlet.WriteProgress(new ProgressRecord(RunId(run), run.Name, "Done") { ParentActivityId = SweepId, RecordType = ProgressRecordType.Completed });
+            Sweep();
+            cmdlet.WriteObject(result);
+        });
+
+        public void RunFailed(PlannedRun run, FedPSException error) => Post(() =>
+        {
+            finished++;
+            cmdlet.WriteError(ToErrorRecord(error));
+        });
+
+        public void Complete() =>
+            cmdlet.WriteProgress(new ProgressRecord(SweepId, "Sweep", "Done") { RecordType = ProgressRecordType.Completed });
+
+        private void Sweep() => cmdlet.WriteProgress(new ProgressRecord(SweepId, "Sweep", $"{finished} of {total} runs finished")
+        {
+            PercentComplete = 100 * finished / Math.Max(1, total),
+        });
+
+        private ProgressRecord RunRecord(PlannedRun run, int round) =>
+            new(RunId(run), run.Name, $"Round {round} of {run.Rounds}")
+            {
+                ParentActivityId = SweepId,
+                PercentComplete = 100 * round / Math.Max(1, Math.Max(rounds, run.Rounds)),
+            };
+
+        private static int RunId(PlannedRun run) => 1000 + run.Index;
+
+        private static int RoundId(PlannedRun run) => 100000 + run.Index;
+
+        private void Post(Action action)
+        {
+            if (!events.IsAddingCompleted)
+            {
+                events.Add(action);
+            }
+        }
+    }
+}

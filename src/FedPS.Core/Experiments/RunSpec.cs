@@ -1,0 +1,165 @@
+using FedPS.Core.Data;
+using FedPS.Core.Data.Partitioning;
+using FedPS.Core.Federation;
+using FedPS.Core.Models;
+using FedPS.Core.Optim;
+
+namespace FedPS.Core.Experiments;
+
+/// <summary>
+/// Everything one run of an experiment needs, fully resolved (one point of a sweep, one seed). Each section is
+/// the engine's own option record, so a knob added to <see cref="OptimizerSpec"/>, <see cref="LocalTrainingSpec"/>,
+/// <see cref="ModelSpec"/> or <see cref="StrategyOptions"/> is a YAML key without touching the config code.
+/// </summary>
+public sealed record RunSpec
+{
+    public string Name { get; init; } = "experiment";
+
+    public DatasetSpec Dataset { get; init; } = new();
+
+    public PartitionSpec Partition { get; init; } = new();
+
+    public int Clients { get; init; } = 10;
+
+    /// <summary>Fraction of clients sampled per round.</summary>
+    public double SampleFraction { get; init; } = 1.0;
+
+    public int Rounds { get; init; } = 10;
+
+    /// <summary>Evaluate the global model on the test split every this many rounds (and after the last).</summary>
+    public int EvalEvery { get; init; } = 1;
+
+    /// <summary>Write a checkpoint every this many rounds (and after the last).</summary>
+    public int CheckpointEvery { get; init; } = 1;
+
+    public int Seed { get; init; } = 1;
+
+    /// <summary>The network; its input shape and class count come from the dataset.</summary>
+    public ModelSpec Model { get; init; } = new("Mlp", [], 0, ModelSpec.DefaultMlpHidden);
+
+    /// <summary>Local training; its optimizer is the separate <see cref="Optimizer"/> section.</summary>
+    public LocalTrainingSpec Training { get; init; } = new();
+
+    public OptimizerSpec Optimizer { get; init; } = OptimizerSpec.Sgd(0.05);
+
+    public StrategySpec Strategy { get; init; } = new();
+
+    /// <summary>Properties that are not configuration (set from elsewhere), as dotted paths.</summary>
+    public static IReadOnlySet<string> Derived { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "model.inputShape", "model.classes", "training.optimizer",
+    };
+
+    /// <summary>Checks every value and canonicalises names against the engine's catalogs.</summary>
+    public RunSpec Validated()
+    {
+        RequireAtLeast(Clients, 1, nameof(Clients));
+        RequireAtLeast(Rounds, 1, nameof(Rounds));
+        RequireAtLeast(EvalEvery, 1, nameof(EvalEvery));
+        RequireAtLeast(CheckpointEvery, 1, nameof(CheckpointEvery));
+        if (!(SampleFraction > 0 && SampleFraction <= 1))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                FormattableString.Invariant($"SampleFraction must be in (0, 1] (got {SampleFraction})."), SampleFraction);
+        }
+
+        if (Model.HiddenSizes.Any(h => h < 1))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"HiddenSizes must all be at least 1 (got {string.Join(", ", Model.HiddenSizes)}).", Model.HiddenSizes);
+        }
+
+        return this with
+        {
+            Dataset = Dataset.Validated(),
+            Partition = Partition.Validated(),
+            Model = Model with { Architecture = ModelSpec.Canonical(Model.Architecture) },
+            Training = Training.Validated(),
+            Optimizer = Optimizer.Validated(),
+            Strategy = Strategy.Validated(),
+        };
+    }
+
+    /// <summary>The local training spec with the optimizer section applied.</summary>
+    public LocalTrainingSpec CreateLocalTraining() => Training with { Optimizer = Optimizer };
+
+    private static void RequireAtLeast(int value, int minimum, string name)
+    {
+        if (value < minimum)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument, $"{name} must be at least {minimum} (got {value}).", value);
+        }
+    }
+}
+
+/// <summary>Which data a run trains and evaluates on.</summary>
+public sealed record DatasetSpec
+{
+    public string Name { get; init; } = "digits";
+
+    public string TrainSplit { get; init; } = "train";
+
+    public string TestSplit { get; init; } = "test";
+
+    public DatasetSpec Validated()
+    {
+        var definition = DatasetCatalog.Get(Name);
+        foreach (var split in new[] { TrainSplit, TestSplit })
+        {
+            if (!DatasetDefinition.Splits.Contains(split))
+            {
+                throw new FedPSException(FedErrorKind.InvalidArgument,
+                    $"Unknown split '{split}'. Valid splits: {string.Join(", ", DatasetDefinition.Splits)}.", split);
+            }
+        }
+
+        return this with { Name = definition.Name };
+    }
+}
+
+/// <summary>How the training data is divided among clients.</summary>
+public sealed record PartitionSpec
+{
+    public static readonly IReadOnlyList<string> Kinds = ["Iid", "Dirichlet", "Shards"];
+
+    public string Kind { get; init; } = "Iid";
+
+    /// <summary>Dirichlet concentration α (Kind = Dirichlet).</summary>
+    public double Alpha { get; init; } = 0.5;
+
+    /// <summary>Label shards per client (Kind = Shards).</summary>
+    public int Shards { get; init; } = 2;
+
+    public PartitionSpec Validated()
+    {
+        var kind = Kinds.FirstOrDefault(k => string.Equals(k, Kind, StringComparison.OrdinalIgnoreCase))
+            ?? throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"Unknown partition kind '{Kind}'. Valid kinds: {string.Join(", ", Kinds)}.", Kind);
+        var validated = this with { Kind = kind };
+        validated.CreatePartitioner(); // the partitioners check their own parameters
+        return validated;
+    }
+
+    public IPartitioner CreatePartitioner() => Kind switch
+    {
+        "Dirichlet" => new DirichletPartitioner(Alpha),
+        "Shards" => new ShardPartitioner(Shards),
+        _ => new IidPartitioner(),
+    };
+}
+
+/// <summary>A strategy by name; its knobs (every key but <c>name</c>) bind to <see cref="StrategyOptions"/>.</summary>
+public sealed record StrategySpec
+{
+    public string Name { get; init; } = "FedAvg";
+
+    public StrategyOptions Options { get; init; } = new();
+
+    public StrategySpec Validated()
+    {
+        using var probe = StrategyCatalog.Create(Name, Options);
+        return this with { Name = StrategyCatalog.Names.First(n => string.Equals(n, Name, StringComparison.OrdinalIgnoreCase)) };
+    }
+
+    public FederatedStrategy Create() => StrategyCatalog.Create(Name, Options);
+}
