@@ -21,6 +21,10 @@
         'New-FedServer'
         'Invoke-FedRound'
         'Measure-FedLoss'
+        'Import-FedTextTask'
+        'Invoke-FedGenerate'
+        'Save-FedModel'
+        'Import-FedModel'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
