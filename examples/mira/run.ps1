@@ -35,7 +35,7 @@ $samples = [Collections.Generic.List[object]]::new()
 $clock = [Diagnostics.Stopwatch]::StartNew()
 
 foreach ($seed in $Seeds) {
-    $tasks = Import-FedTextTask -Name $Tasks -ContextLength $ContextLength -TrainCount $TrainCount -TestCount $TestCount -Seed $seed
+    $tasks = Import-FedTextTask -Name $TaskNames -ContextLength $ContextLength -TrainCount $TrainCount -TestCount $TestCount -Seed $seed
     $union = [FedPS.Core.Data.FedDataset]::Concat('all-tasks', [FedPS.Core.Data.FedDataset[]] $tasks.Test)
     foreach ($method in $methods) {
         $model = Import-FedModel $BaseModelPath -LoraRank 8 -LoraAlpha 16 -LoraTargets Attention -Seed $seed
@@ -60,7 +60,7 @@ foreach ($seed in $Seeds) {
         }
         if ($seed -eq $Seeds[0]) {
             foreach ($task in $tasks) {
-                $id = [array]::IndexOf($Tasks, $task.Name)
+                $id = [array]::IndexOf($TaskNames, $task.Name)
                 $g = Invoke-FedGenerate -Server $server -ClientId $id -Prompt $task.TestExamples[0].Prompt -MaxTokens 40
                 $samples.Add([pscustomobject]@{ Method = $method.Label; Task = $task.Name; Prompt = $g.Prompt.Trim(); Expected = $task.TestExamples[0].Response; Generated = $g.Completion })
             }

@@ -30,7 +30,13 @@ public sealed class FedClientData
     /// <summary>Splits <paramref name="dataset"/> among clients with <paramref name="partitioner"/>, seeded.</summary>
     public static IReadOnlyList<FedClientData> Split(FedDataset dataset, IPartitioner partitioner, int clients, int seed)
     {
-        var parts = partitioner.Partition(dataset.LabelArray, dataset.ClassCount, clients, seed);
+        // Token data has no per-sample label to skew by: it splits IID (or by task, see ByTask).
+        var labels = !dataset.IsSequence ? dataset.LabelArray
+            : partitioner is IidPartitioner ? new int[dataset.Count]
+            : throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"'{dataset.Name}' holds token sequences, which have no class label to partition by {partitioner.Description}; " +
+                "split them with -Iid, or one client per task with -ByTask.", dataset.Name);
+        var parts = partitioner.Partition(labels, dataset.ClassCount, clients, seed);
         return parts
             .Select((indices, id) => new FedClientData(id, dataset.Subset(indices, $"{dataset.Name}[client {id}]"), partitioner.Description))
             .ToArray();

@@ -167,17 +167,17 @@ public sealed class FedServer : IDisposable
     /// </summary>
     public nn.Module<Tensor, Tensor> ModuleFor(int? clientId)
     {
-        if (clientId is not { } id || !Strategy.IsPersonalized)
-        {
-            return GlobalModule;
-        }
-
-        if (Clients.All(c => c.Id != id))
+        if (clientId is { } id && Clients.All(c => c.Id != id))
         {
             throw new FedPSException(FedErrorKind.ObjectNotFound, $"The server has no client {id}.", id);
         }
 
-        Strategy.ParametersFor(id).CopyTo(trainer.Worker);
+        if (clientId is null || !Strategy.IsPersonalized)
+        {
+            return GlobalModule;
+        }
+
+        Strategy.ParametersFor(clientId.Value).CopyTo(trainer.Worker);
         return trainer.Worker;
     }
 
