@@ -33,8 +33,7 @@ internal static class LoraBench
 
         Action Step(FedModel model)
         {
-            var optimizer = OptimizerSpec.Sgd(0.01) with { Name = "AdamW", LearningRate = 0.001 };
-            var adam = optimizer.Create(model.Module.parameters().Where(p => p.requires_grad));
+            var adam = new OptimizerSpec { Name = "AdamW", LearningRate = 0.001 }.Create(model.Module.parameters().Where(p => p.requires_grad));
             return () =>
             {
                 using var scope = NewDisposeScope();

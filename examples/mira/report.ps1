@@ -4,12 +4,13 @@
     Turns run.ps1's CSVs into the tables and PNG curves of docs/results/mira.md.
 #>
 param(
-    [string] $Out = (Join-Path $PSScriptRoot '../../runs/mira'),
+    # One or more run.ps1 output folders; their rows are reported together.
+    [string[]] $Out = @(Join-Path $PSScriptRoot '../../runs/mira'),
     [string] $Results = (Join-Path $PSScriptRoot '../../docs/results')
 )
 $ErrorActionPreference = 'Stop'
-$curves = Import-Csv (Join-Path $Out 'curves.csv')
-$finals = Import-Csv (Join-Path $Out 'final.csv')
+$curves = $Out | ForEach-Object { Import-Csv (Join-Path $_ 'curves.csv') }
+$finals = $Out | ForEach-Object { Import-Csv (Join-Path $_ 'final.csv') }
 $methods = $finals.Method | Select-Object -Unique
 $tasks = $finals | Sort-Object { [int]$_.Client } | Select-Object -ExpandProperty Task -Unique
 function Stat($values) {
@@ -21,16 +22,19 @@ function Stat($values) {
 
 $md = [Text.StringBuilder]::new()
 [void]$md.AppendLine("### Local test loss per client after the last round (mean ± sd over seeds; lower is better)`n")
-[void]$md.AppendLine('| client (task) | ' + ($methods -join ' | ') + ' |')
-[void]$md.AppendLine('|---|' + (($methods | ForEach-Object { '---:' }) -join '|') + '|')
+[void]$md.AppendLine('| client (task) | base (round 0) | ' + ($methods -join ' | ') + ' |')
+[void]$md.AppendLine('|---|---:|' + (($methods | ForEach-Object { '---:' }) -join '|') + '|')
+$start = $curves | Where-Object { [int]$_.Round -eq 0 -and $_.Method -eq $methods[0] }
 foreach ($task in $tasks) {
     $cells = foreach ($m in $methods) { Stat ($finals | Where-Object { $_.Method -eq $m -and $_.Task -eq $task }).LocalLoss }
-    [void]$md.AppendLine("| $task | " + ($cells -join ' | ') + ' |')
+    $base = Stat ($start | Where-Object Task -eq $task).Loss
+    [void]$md.AppendLine("| $task | $base | " + ($cells -join ' | ') + ' |')
 }
 $meanCells = foreach ($m in $methods) {
     Stat ($finals | Where-Object Method -eq $m | Group-Object Seed | ForEach-Object { ($_.Group | Measure-Object { [double]$_.LocalLoss } -Average).Average })
 }
-[void]$md.AppendLine('| **mean over clients** | ' + ($meanCells -join ' | ') + ' |')
+$baseMean = Stat ($start | Group-Object Seed | ForEach-Object { ($_.Group | Measure-Object { [double]$_.Loss } -Average).Average })
+[void]$md.AppendLine("| **mean over clients** | $baseMean | " + ($meanCells -join ' | ') + ' |')
 [void]$md.AppendLine("`n### Global loss: each client's model on the union of all tasks' test splits, averaged over clients`n")
 [void]$md.AppendLine('| method | global loss | global perplexity | local loss | MB communicated (up + down, all rounds) |')
 [void]$md.AppendLine('|---|---:|---:|---:|---:|')

@@ -19,6 +19,11 @@ param(
     [int] $TrainCount = 128,
     [int] $TestCount = 24,
     [int] $Threads = 1,
+    # Mira's task graph: Uniform (the default) or TokenSimilarity (cosine of the clients' response-token histograms).
+    [ValidateSet('Uniform', 'TokenSimilarity')]
+    [string] $Adjacency = 'Uniform',
+    # Run only the Mira settings (e.g. for an adjacency comparison against an earlier run's baselines).
+    [switch] $MiraOnly,
     [string] $Out = (Join-Path $PSScriptRoot '../../runs/mira'),
     [string] $Results = (Join-Path $PSScriptRoot '../../docs/results')
 )
@@ -27,8 +32,9 @@ $ErrorActionPreference = 'Stop'
 Set-FedDevice -Name cpu -Threads $Threads | Out-Null
 New-Item -ItemType Directory -Force $Out, $Results | Out-Null
 
-$methods = @(@{ Label = 'FedIT'; Strategy = 'FedIT'; Lambda = 0 }, @{ Label = 'LocalOnly'; Strategy = 'LocalOnly'; Lambda = 0 }) +
-    @($Lambdas | ForEach-Object { @{ Label = "Mira(λ=$_)"; Strategy = 'Mira'; Lambda = $_ } })
+$graph = if ($Adjacency -eq 'Uniform') { '' } else { ", $Adjacency" }
+$methods = @(if (-not $MiraOnly) { @{ Label = 'FedIT'; Strategy = 'FedIT'; Lambda = 0 }, @{ Label = 'LocalOnly'; Strategy = 'LocalOnly'; Lambda = 0 } }) +
+    @($Lambdas | ForEach-Object { @{ Label = "Mira(λ=$_$graph)"; Strategy = 'Mira'; Lambda = $_ } })
 $curves = [Collections.Generic.List[object]]::new()
 $finals = [Collections.Generic.List[object]]::new()
 $samples = [Collections.Generic.List[object]]::new()
@@ -42,7 +48,7 @@ foreach ($seed in $Seeds) {
         $optimizer = New-FedOptimizer AdamW -LearningRate $LearningRate
         $server = $tasks | Split-FedDataset -ByTask -Seed $seed |
             New-FedClient -Optimizer $optimizer -BatchSize $BatchSize -LocalSteps $LocalSteps |
-            New-FedServer -Strategy $method.Strategy -Lambda $method.Lambda -Model $model -Seed $seed
+            New-FedServer -Strategy $method.Strategy -Lambda $method.Lambda -Adjacency $Adjacency -Model $model -Seed $seed
         $bytes = 0
         for ($round = 0; $round -le $Rounds; $round++) {
             if ($round -gt 0) { $bytes += ($server | Invoke-FedRound | ForEach-Object { $_.BytesUp + $_.BytesDown }) }
@@ -74,5 +80,5 @@ foreach ($seed in $Seeds) {
 $curves | Export-Csv (Join-Path $Out 'curves.csv') -NoTypeInformation
 $finals | Export-Csv (Join-Path $Out 'final.csv') -NoTypeInformation
 $samples | Export-Csv (Join-Path $Out 'samples.csv') -NoTypeInformation
-& (Join-Path $PSScriptRoot 'report.ps1') -Out $Out -Results $Results
+if (-not $MiraOnly) { & (Join-Path $PSScriptRoot 'report.ps1') -Out $Out -Results $Results }
 "Total: $([math]::Round($clock.Elapsed.TotalMinutes, 1)) min"
