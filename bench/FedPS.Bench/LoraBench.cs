@@ -55,23 +55,27 @@ internal static class LoraBench
         var rss8 = ServerMemory(8, lora);
         var rss64 = ServerMemory(64, lora);
         Console.WriteLine();
-        Console.WriteLine("| Mira clients | RSS growth building the server + 1 round (MB) |");
-        Console.WriteLine("|---:|---:|");
-        Console.WriteLine($"| 8 | {rss8:N1} |");
-        Console.WriteLine($"| 64 | {rss64:N1} |");
+        Console.WriteLine("| Mira clients | strategy state (MB, exact) | RSS growth: server built (MB) | after round 1 (MB) | after round 3 (MB) |");
+        Console.WriteLine("|---:|---:|---:|---:|---:|");
+        Console.WriteLine(FormattableString.Invariant($"| 8 | {rss8.State:N2} | {rss8.Built:N1} | {rss8.Round:N1} | {rss8.Round3:N1} |"));
+        Console.WriteLine(FormattableString.Invariant($"| 64 | {rss64.State:N2} | {rss64.Built:N1} | {rss64.Round:N1} | {rss64.Round3:N1} |"));
+        var adapterKb = 4 * adapted.TrainableParameterCount / 1024.0;
+        var baseKb = 4 * adapted.ParameterCount / 1024.0;
         Console.WriteLine(FormattableString.Invariant(
-            $"per extra client: {(rss64 - rss8) * 1024 / 56:N1} KB (adapter: {4 * adapted.TrainableParameterCount / 1024.0:N1} KB; base model copy would be {4 * adapted.ParameterCount / 1024.0:N0} KB)"));
+            $"per extra client: {(rss64.Built - rss8.Built) * 1024 / 56:N1} KB built, {(rss64.Round - rss8.Round) * 1024 / 56:N1} KB after a round (adapter: {adapterKb:N1} KB; a copy of the base model would be {baseKb:N0} KB)"));
     }
 
     private static string Row(string what, double full, double lora) =>
         FormattableString.Invariant($"| {what} | {full:N1} | {lora:N1} | {lora / full:N3} |");
 
-    // Each client holds 16 sequences of 64 random tokens; one local step each.
-    private static double ServerMemory(int clients, LoraSpec lora)
+    // Each client holds 16 sequences of 64 random tokens; one local step each. RSS after building the server
+    // (persistent per-client state) and after one round (plus what a round leaves allocated or cached).
+    private static (double State, double Built, double Round, double Round3) ServerMemory(int clients, LoraSpec lora)
     {
         GC.Collect();
         GC.WaitForPendingFinalizers();
         var before = Process.GetCurrentProcess().WorkingSet64;
+
         var model = new FedModel(ModelSpec.ForGpt(Config, lora), 1);
         var data = Enumerable.Range(0, clients).Select(k =>
         {
@@ -80,10 +84,22 @@ internal static class LoraBench
             return new FedClient(new FedClientData(k, dataset, "synthetic"), new LocalTrainingSpec { BatchSize = 16, Steps = 1, Optimizer = OptimizerSpec.Sgd(0.01) });
         }).ToArray();
         using var server = new FedServer(model, data, new Mira(0.05), seed: 1);
+        var built = Rss() - before;
         server.RunRound();
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        var after = Process.GetCurrentProcess().WorkingSet64;
-        return (after - before) / (1024.0 * 1024.0);
+        var round = Rss() - before;
+        server.RunRound();
+        server.RunRound();
+        var round3 = Rss() - before;
+        var state = server.Strategy.StateTensors().Sum(t => t.Value.numel() * t.Value.ElementSize);
+        const double mb = 1024.0 * 1024.0;
+        return (state / mb, built / mb, round / mb, round3 / mb);
+
+        static long Rss()
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            using var self = Process.GetCurrentProcess();
+            return self.WorkingSet64;
+        }
     }
 }
