@@ -18,8 +18,8 @@ $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'common.ps1')
 Set-FedDevice -Name cpu -Threads $Threads | Out-Null
 
-$train = Import-FedTextTask -Name $TaskNames -Corpus -Split train -ContextLength $ContextLength -Seed $Seed
-$valid = Import-FedTextTask -Name $TaskNames -Corpus -Split test -ContextLength $ContextLength -Seed $Seed
+$train = Import-FedTextTask -Name $TaskNames -Corpus -Split train -ContextLength $ContextLength -TestCount $HeldOut -Seed $SplitSeed
+$valid = Import-FedTextTask -Name $TaskNames -Corpus -Split test -ContextLength $ContextLength -TestCount $HeldOut -Seed $SplitSeed
 $model = New-FedModel -Architecture Gpt -Tokenizer Byte -ContextLength $ContextLength -Layers 4 -Heads 4 -Embedding 128 -Seed $Seed
 $optimizer = New-FedOptimizer AdamW -LearningRate 0.002 -WeightDecay 0.01
 $server = $train | Split-FedDataset -Clients 1 -Seed $Seed |

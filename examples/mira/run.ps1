@@ -7,7 +7,8 @@
     starts from the same base (pretrain.ps1) with fresh rank-8 LoRA adapters on the attention projections and
     runs the same local budget. After every round each client's own model is measured on its own task's test
     split (local loss); after the last round each client's model is measured on the union of all tasks' test
-    splits (global loss). Writes CSVs under -Out, PNG curves and a markdown table fragment under -Results.
+    splits (global loss). The tasks' split is fixed (common.ps1); the seeds vary adapter initialization and shuffling.
+    Writes CSVs under -Out, PNG curves and a markdown table fragment under -Results.
 #>
 param(
     [int[]] $Seeds = @(1, 2, 3),
@@ -29,6 +30,7 @@ param(
 )
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'common.ps1')
+if ($TestCount -gt $HeldOut) { throw "TestCount $TestCount exceeds the $HeldOut examples per task that pretraining held out." }
 Set-FedDevice -Name cpu -Threads $Threads | Out-Null
 New-Item -ItemType Directory -Force $Out, $Results | Out-Null
 
@@ -41,7 +43,8 @@ $samples = [Collections.Generic.List[object]]::new()
 $clock = [Diagnostics.Stopwatch]::StartNew()
 
 foreach ($seed in $Seeds) {
-    $tasks = Import-FedTextTask -Name $TaskNames -ContextLength $ContextLength -TrainCount $TrainCount -TestCount $TestCount -Seed $seed
+    # The split is fixed (SplitSeed); the run's seed draws the adapters' initialization and the shuffling.
+    $tasks = Import-FedTextTask -Name $TaskNames -ContextLength $ContextLength -TrainCount $TrainCount -TestCount $TestCount -Seed $SplitSeed
     $union = [FedPS.Core.Data.FedDataset]::Concat('all-tasks', [FedPS.Core.Data.FedDataset[]] $tasks.Test)
     foreach ($method in $methods) {
         $model = Import-FedModel $BaseModelPath -LoraRank 8 -LoraAlpha 16 -LoraTargets Attention -Seed $seed
