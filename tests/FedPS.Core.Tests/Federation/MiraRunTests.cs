@@ -21,10 +21,10 @@ public sealed class MiraRunTests : IDisposable
         TextFixtures.WriteDictd(folder, "dict", Enumerable.Range(0, 40)
             .Select(i => ($"w{i}", $"w{i}\nwort{i % 7}\n")).ToArray());
         File.WriteAllText(Path.Combine(folder, "quotes"), string.Join("\n%\n", Enumerable.Range(0, 40).Select(i => $"quote {i % 5} says hello")));
-        var translate = new TextTaskDefinition("translate", "Translation", "fixture", [package], () =>
+        var translate = new TextTaskDefinition("translate", TextTaskKind.Translation, "fixture", [package], () =>
             DictdReader.Read(Path.Combine(folder, "dict.index"), Path.Combine(folder, "dict.dict.dz"), "fixture")
                 .Select(e => new TextExample($"T: {e.Headword}\n", e.Definition.Split('\n')[1], e.Definition)).ToArray());
-        var quotes = new TextTaskDefinition("continue", "Continuation", "fixture", [package], () =>
+        var quotes = new TextTaskDefinition("continue", TextTaskKind.Continuation, "fixture", [package], () =>
             FortuneReader.Read(Path.Combine(folder, "quotes"), "fixture").Select(q => new TextExample("C: " + q[..7], q[7..], q)).ToArray());
         var tokenizer = new ByteTokenizer();
         var tasks = new[] { translate, quotes }.Select(t => FedTextTask.Load(t, tokenizer, 24, 32, 8, seed: 1, TorchSharp.torch.CPU)).ToArray();

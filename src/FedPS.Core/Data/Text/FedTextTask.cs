@@ -26,7 +26,7 @@ public sealed class FedTextTask
 
     public string Name => Definition.Name;
 
-    public string Kind => Definition.Kind;
+    public TextTaskKind Kind => Definition.Kind;
 
     public string Packages => string.Join(", ", Definition.Packages.Select(p => p.Name));
 

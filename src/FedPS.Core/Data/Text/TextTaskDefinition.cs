@@ -2,16 +2,22 @@ using System.Text.RegularExpressions;
 
 namespace FedPS.Core.Data.Text;
 
+/// <summary>What a text task asks of the model.</summary>
+public enum TextTaskKind
+{
+    Translation,
+    Definition,
+    Continuation,
+    Classification,
+}
+
 /// <summary>A text task FedPS can build from installed packages: its name, kind, packages and how to make its examples.</summary>
-public sealed partial class TextTaskDefinition(string name, string kind, string description, IReadOnlyList<TextPackage> packages,
+public sealed partial class TextTaskDefinition(string name, TextTaskKind kind, string description, IReadOnlyList<TextPackage> packages,
     Func<IReadOnlyList<TextExample>> examples)
 {
-    public static readonly IReadOnlyList<string> Kinds = ["Translation", "Definition", "Continuation", "Classification"];
-
     public string Name { get; } = name;
 
-    /// <summary>Translation, Definition, Continuation or Classification.</summary>
-    public string Kind { get; } = kind;
+    public TextTaskKind Kind { get; } = kind;
 
     public string Description { get; } = description;
 
@@ -23,7 +29,7 @@ public sealed partial class TextTaskDefinition(string name, string kind, string 
     public static TextTaskDefinition Translation(string language, string code)
     {
         var package = TextPackage.FreeDict("eng-" + code);
-        return new($"translate-{code}", "Translation", $"English → {language} words (FreeDict eng-{code})", [package], () =>
+        return new($"translate-{code}", TextTaskKind.Translation, $"English → {language} words (FreeDict eng-{code})", [package], () =>
             DictdReader.Read(package.PathOf($"freedict-eng-{code}.index"), package.PathOf($"freedict-eng-{code}.dict.dz"), package.Name)
                 .Select(e => (Word: e.Headword, Translation: FirstTranslation(e.Definition)))
                 .Where(p => IsPlainWord(p.Word) && p.Translation is { Length: >= 2 and <= 24 })
@@ -33,7 +39,7 @@ public sealed partial class TextTaskDefinition(string name, string kind, string 
     }
 
     public static TextTaskDefinition WordNetDefinitions(TextPackage wordnet) =>
-        new("define-wordnet", "Definition", "Glosses of English nouns and verbs (WordNet 3.0)", [wordnet], () =>
+        new("define-wordnet", TextTaskKind.Definition, "Glosses of English nouns and verbs (WordNet 3.0)", [wordnet], () =>
             new[] { "data.noun", "data.verb" }
                 .SelectMany(f => WordNetReader.Read(wordnet.PathOf(f), wordnet.Name))
                 .Where(s => IsPlainWord(s.Lemma) && s.Gloss.Length is >= 8 and <= 60)
@@ -42,7 +48,7 @@ public sealed partial class TextTaskDefinition(string name, string kind, string 
                 .ToArray());
 
     public static TextTaskDefinition FoldocDefinitions(TextPackage foldoc) =>
-        new("define-foldoc", "Definition", "Computing terms (Free On-line Dictionary of Computing)", [foldoc], () =>
+        new("define-foldoc", TextTaskKind.Definition, "Computing terms (Free On-line Dictionary of Computing)", [foldoc], () =>
             DictdReader.Read(foldoc.PathOf("foldoc.index"), foldoc.PathOf("foldoc.dict.dz"), foldoc.Name)
                 .Select(e => (Term: e.Headword, Gloss: FirstSentence(e.Definition)))
                 .Where(p => p.Term.Length <= 20 && p.Gloss.Length is >= 8 and <= 60)
@@ -51,14 +57,14 @@ public sealed partial class TextTaskDefinition(string name, string kind, string 
                 .ToArray());
 
     public static TextTaskDefinition Continuation(TextPackage fortunes, string category) =>
-        new($"continue-{category}", "Continuation", $"Continue a '{category}' fortune", [fortunes], () =>
+        new($"continue-{category}", TextTaskKind.Continuation, $"Continue a '{category}' fortune", [fortunes], () =>
             Quotes(fortunes, category)
                 .Select(q => (Quote: q, Cut: CutPoint(q)))
                 .Select(p => new TextExample($"Continue: {p.Quote[..p.Cut]}", p.Quote[p.Cut..], p.Quote))
                 .ToArray());
 
     public static TextTaskDefinition Classification(TextPackage fortunes, IReadOnlyList<string> categories) =>
-        new("classify-fortunes", "Classification", $"Which fortune category a quote is from ({string.Join(", ", categories)})",
+        new("classify-fortunes", TextTaskKind.Classification, $"Which fortune category a quote is from ({string.Join(", ", categories)})",
             [fortunes], () =>
             {
                 // Interleave the categories so any prefix of the examples is balanced.
