@@ -28,6 +28,10 @@
         'Export-FedPlot'
         'Save-FedCheckpoint'
         'Restore-FedCheckpoint'
+        'Import-FedTextTask'
+        'Invoke-FedGenerate'
+        'Save-FedModel'
+        'Import-FedModel'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

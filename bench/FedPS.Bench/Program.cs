@@ -3,6 +3,7 @@ using FedPS.Bench;
 var benches = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalIgnoreCase)
 {
     ["overhead"] = OverheadBench.Run,
+    ["lora"] = LoraBench.Run,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))

@@ -12,7 +12,7 @@ namespace FedPS.Cmdlets.Commands;
 public sealed class InstallFedDatasetCommand : FedCmdlet
 {
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(DatasetNameCompleter))]
+    [ArgumentCompleter(typeof(InstallableNameCompleter))]
     public string[] Name { get; set; } = [];
 
     /// <summary>Download and replace the files even when they are already installed.</summary>
@@ -24,7 +24,7 @@ public sealed class InstallFedDatasetCommand : FedCmdlet
         var installer = new DataInstaller(message => WriteVerbose(message));
         foreach (var name in Name)
         {
-            var dataset = DatasetCatalog.Get(name);
+            var dataset = DataCatalog.Get(name);
             var replacing = dataset.IsInstalled && Force;
             if (dataset.IsInstalled && !Force)
             {
@@ -64,13 +64,33 @@ public sealed class SplitFedDatasetCommand : FedCmdlet
     private const string IidSet = "Iid";
     private const string DirichletSet = "Dirichlet";
     private const string ShardsSet = "Shards";
+    private const string ByTaskSet = "ByTask";
+    private readonly List<(FedDataset Train, FedDataset? Test)> tasks = [];
 
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    /// <summary>The data to split; a text task piped in binds its Train dataset (and its Test to -TestData).</summary>
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("Train")]
     public FedDataset InputObject { get; set; } = null!;
 
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = IidSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = DirichletSet)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = ShardsSet)]
     [ValidateRange(1, int.MaxValue)]
     public int Clients { get; set; }
+
+    /// <summary>One client per piped dataset (each a task), ids in pipeline order.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ByTaskSet)]
+    public SwitchParameter ByTask { get; set; }
+
+    /// <summary>With -ByTask: split each task's data IID among this many clients.</summary>
+    [Parameter(ParameterSetName = ByTaskSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int ClientsPerTask { get; set; } = 1;
+
+    /// <summary>With -ByTask: the task's held-out data, kept by its clients for their local test loss.</summary>
+    [Parameter(ParameterSetName = ByTaskSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("Test")]
+    public FedDataset? TestData { get; set; }
 
     [Parameter(ParameterSetName = IidSet)]
     public SwitchParameter Iid { get; set; }
@@ -88,6 +108,12 @@ public sealed class SplitFedDatasetCommand : FedCmdlet
 
     protected override void Process()
     {
+        if (ByTask)
+        {
+            tasks.Add((InputObject, TestData));
+            return;
+        }
+
         IPartitioner partitioner = ParameterSetName switch
         {
             DirichletSet => new DirichletPartitioner(Dirichlet),
@@ -95,5 +121,13 @@ public sealed class SplitFedDatasetCommand : FedCmdlet
             _ => new IidPartitioner(),
         };
         WriteObject(FedClientData.Split(InputObject, partitioner, Clients, Seed), enumerateCollection: true);
+    }
+
+    protected override void End()
+    {
+        if (ByTask)
+        {
+            WriteObject(FedClientData.ByTask(tasks, ClientsPerTask, Seed), enumerateCollection: true);
+        }
     }
 }

@@ -72,9 +72,9 @@ public sealed class NewFedServerCommand : FedCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public FedClient[] Client { get; set; } = [];
 
-    /// <summary>Held-out data the global model is evaluated on after every round.</summary>
+    /// <summary>Held-out data evaluated after every round; several datasets (e.g. every task's test split) are joined.</summary>
     [Parameter]
-    public FedDataset? TestData { get; set; }
+    public FedDataset[]? TestData { get; set; }
 
     /// <summary>Fraction of clients sampled per round (at least one).</summary>
     [Parameter]
@@ -83,12 +83,42 @@ public sealed class NewFedServerCommand : FedCmdlet
     [Parameter]
     public int Seed { get; set; }
 
-    protected override void Begin() => StrategyCatalog.Create(Strategy).Dispose(); // fail on a bad name before clients are piped
+    /// <summary>Mira: the strength λ of the pull towards related clients (0 = local-only).</summary>
+    [Parameter]
+    [ValidateRange(0.0, double.MaxValue)]
+    public double Lambda { get; set; } = 0.05;
+
+    /// <summary>Mira: the server step size η.</summary>
+    [Parameter]
+    public double StepSize { get; set; } = 1.0;
+
+    /// <summary>Mira's task graph: Uniform (default), Matrix (with -AdjacencyMatrix) or TokenSimilarity.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(AdjacencyNameCompleter))]
+    public AdjacencyKind Adjacency { get; set; } = AdjacencyKind.Uniform;
+
+    /// <summary>Mira: a K×K weight matrix, rows and columns in client-id order; implies -Adjacency Matrix.</summary>
+    [Parameter]
+    public double[][]? AdjacencyMatrix { get; set; }
+
+    private StrategyOptions Options => new()
+    {
+        Lambda = Lambda,
+        StepSize = StepSize,
+        Adjacency = new AdjacencySpec(AdjacencyMatrix is null ? Adjacency : AdjacencyKind.Matrix, AdjacencyMatrix),
+    };
+
+    protected override void Begin() => StrategyCatalog.Create(Strategy, Options).Dispose(); // fail on a bad name or knob before clients are piped
 
     protected override void Process() => clients.AddRange(Client);
 
-    protected override void End() =>
-        WriteObject(new FedServer(Model, clients, StrategyCatalog.Create(Strategy), TestData, SampleFraction, Seed));
+    protected override void End()
+    {
+        var test = TestData is null or { Length: 0 } ? null
+            : TestData.Length == 1 ? TestData[0]
+            : FedDataset.Concat(string.Join("+", TestData.Select(t => t.Name)), TestData);
+        WriteObject(new FedServer(Model, clients, StrategyCatalog.Create(Strategy, Options), test, SampleFraction, Seed));
+    }
 }
 
 [Cmdlet(VerbsLifecycle.Invoke, "FedRound")]
@@ -172,22 +202,28 @@ public sealed class MeasureFedLossCommand : FedCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     public FedServer Server { get; set; } = null!;
 
-    /// <summary>Data to measure the global model on; default the server's test data.</summary>
-    [Parameter(ParameterSetName = GlobalSet)]
+    /// <summary>Data to measure on; default the server's test data (global) or each client's own data (-PerClient).</summary>
+    [Parameter]
     public FedDataset? Data { get; set; }
 
-    /// <summary>Measure the global model on each client's own data instead.</summary>
+    /// <summary>Measure each client's model (its own under Mira/LocalOnly, else the global one) instead.</summary>
     [Parameter(Mandatory = true, ParameterSetName = ClientSet)]
     public SwitchParameter PerClient { get; set; }
 
     [Parameter(ParameterSetName = ClientSet)]
     public int[]? ClientId { get; set; }
 
+    /// <summary>With -PerClient and no -Data: the client's training shard (Train) or its own test data (Test).</summary>
+    [Parameter(ParameterSetName = ClientSet)]
+    [ValidateSet("Train", "Test")]
+    public string Split { get; set; } = "Train";
+
     protected override void Process()
     {
         if (PerClient)
         {
-            WriteObject(Server.MeasureClients(ClientId), enumerateCollection: true);
+            var test = string.Equals(Split, "Test", StringComparison.OrdinalIgnoreCase);
+            WriteObject(Server.MeasureClients(ClientId, Data, test).ToArray(), enumerateCollection: true);
             return;
         }
 

@@ -1,6 +1,8 @@
 using System.Management.Automation;
 using FedPS.Cmdlets.Completion;
+using FedPS.Core;
 using FedPS.Core.Models;
+using FedPS.Core.Simulation;
 using FedPS.Core.Optim;
 
 namespace FedPS.Cmdlets.Commands;
@@ -30,10 +32,143 @@ public sealed class NewFedModelCommand : FedCmdlet
     [Parameter]
     public int Seed { get; set; }
 
+    /// <summary>Gpt: the tokenizer (Byte or Gpt2), which fixes the vocabulary.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(TokenizerNameCompleter))]
+    public string Tokenizer { get; set; } = "Byte";
+
+    /// <summary>Gpt: the context length; default the piped data's sequence length, else 64.</summary>
+    [Parameter]
+    [ValidateRange(1, 8192)]
+    public int? ContextLength { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 96)]
+    public int Layers { get; set; } = 4;
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int Heads { get; set; } = 4;
+
+    /// <summary>Gpt: the embedding width (a multiple of -Heads).</summary>
+    [Parameter]
+    [ValidateRange(1, 8192)]
+    public int Embedding { get; set; } = 128;
+
+    /// <summary>Add LoRA adapters of this rank and freeze every other weight.</summary>
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int? LoraRank { get; set; }
+
+    [Parameter]
+    public double LoraAlpha { get; set; } = 16;
+
+    [Parameter]
+    public double LoraDropout { get; set; }
+
+    [Parameter]
+    public LoraTargets LoraTargets { get; set; } = LoraTargets.Attention;
+
     protected override void Process()
     {
-        var spec = new ModelSpec(ModelSpec.Canonical(Architecture), InputShape, Classes, Hidden);
-        WriteObject(new FedModel(spec, Seed));
+        var architecture = ModelSpec.Canonical(Architecture);
+        var lora = LoraParameters.Spec(LoraRank, LoraAlpha, LoraDropout, LoraTargets);
+        if (architecture == "Gpt")
+        {
+            var tokenizer = FedPS.Core.Models.Tokenizers.TokenizerCatalog.Get(Tokenizer);
+            var context = ContextLength ?? (MyInvocation.BoundParameters.ContainsKey(nameof(InputShape)) && InputShape.Length == 1 ? InputShape[0] : 64);
+            var config = new GptConfig(tokenizer.VocabularySize, context, Layers, Heads, Embedding, tokenizer.Name);
+            WriteObject(new FedModel(ModelSpec.ForGpt(config, lora), Seed));
+            return;
+        }
+
+        WriteObject(new FedModel(new ModelSpec(architecture, InputShape, Classes, Hidden) { Lora = lora }, Seed));
+    }
+}
+
+/// <summary>The LoRA knobs shared by New-FedModel and Import-FedModel.</summary>
+internal static class LoraParameters
+{
+    public static LoraSpec? Spec(int? rank, double alpha, double dropout, LoraTargets targets) =>
+        rank is { } r ? new LoraSpec(r, alpha, dropout, targets).Validated() : null;
+}
+
+[Cmdlet(VerbsData.Save, "FedModel", SupportsShouldProcess = true, DefaultParameterSetName = ModelSet)]
+[OutputType(typeof(FileInfo))]
+public sealed class SaveFedModelCommand : FedCmdlet
+{
+    private const string ModelSet = "Model";
+    private const string ServerSet = "Server";
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ModelSet)]
+    public FedModel Model { get; set; } = null!;
+
+    /// <summary>Save a server's model: the global one, or with -ClientId that client's own (adapters merged in).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ServerSet)]
+    public FedServer Server { get; set; } = null!;
+
+    [Parameter(ParameterSetName = ServerSet)]
+    public int? ClientId { get; set; }
+
+    /// <summary>The checkpoint folder (model.safetensors + config.json, Hugging Face's GPT-2 layout).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    public string Path { get; set; } = string.Empty;
+
+    protected override void Process()
+    {
+        var model = Model ?? Server.Model;
+        var config = model.Spec.Gpt ?? throw new FedPSException(FedErrorKind.InvalidArgument,
+            $"Save-FedModel writes GPT checkpoints; a {model.Architecture} model has no GPT-2 layout.", model);
+        var folder = GetUnresolvedProviderPathFromPSPath(Path);
+        var weightsFile = System.IO.Path.Combine(folder, GptCheckpoint.WeightsFile);
+        var action = File.Exists(weightsFile) ? "Overwrite the GPT checkpoint" : "Write a GPT checkpoint";
+        if (!ShouldProcess(folder, action))
+        {
+            return;
+        }
+
+        var module = Server is null ? model.Module : Server.ModuleFor(ClientId);
+        var weights = module.named_parameters().ToDictionary(p => p.name, p => (TorchSharp.torch.Tensor)p.parameter);
+        GptCheckpoint.Save(folder, weights, config, model.Spec.Lora);
+        WriteObject(new FileInfo(weightsFile));
+    }
+}
+
+[Cmdlet(VerbsData.Import, "FedModel")]
+[OutputType(typeof(FedModel))]
+public sealed class ImportFedModelCommand : FedCmdlet
+{
+    /// <summary>A GPT checkpoint folder (model.safetensors + config.json), e.g. written by Save-FedModel or Hugging Face.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("FullName")]
+    public string Path { get; set; } = string.Empty;
+
+    [Parameter]
+    [ValidateRange(1, 1024)]
+    public int? LoraRank { get; set; }
+
+    [Parameter]
+    public double LoraAlpha { get; set; } = 16;
+
+    [Parameter]
+    public double LoraDropout { get; set; }
+
+    [Parameter]
+    public LoraTargets LoraTargets { get; set; } = LoraTargets.Attention;
+
+    /// <summary>Seeds the fresh LoRA adapters.</summary>
+    [Parameter]
+    public int Seed { get; set; }
+
+    protected override void Process()
+    {
+        var folder = GetUnresolvedProviderPathFromPSPath(Path);
+        if (File.Exists(folder))
+        {
+            folder = System.IO.Path.GetDirectoryName(folder)!;
+        }
+
+        WriteObject(GptCheckpoint.Load(folder, LoraParameters.Spec(LoraRank, LoraAlpha, LoraDropout, LoraTargets), Seed));
     }
 }
 

@@ -29,6 +29,32 @@ public sealed class DatasetNameCompleter : NameCompleter
     protected override IEnumerable<string> Names => DatasetCatalog.Names;
 }
 
+/// <summary>Everything Install-FedDataset installs: the datasets and the text tasks' packages.</summary>
+public sealed class InstallableNameCompleter : NameCompleter
+{
+    protected override IEnumerable<string> Names => DataCatalog.Installable.Select(p => p.Name);
+}
+
+public sealed class TextTaskNameCompleter : NameCompleter
+{
+    protected override IEnumerable<string> Names => FedPS.Core.Data.Text.TextTaskCatalog.Names;
+}
+
+public sealed class TokenizerNameCompleter : NameCompleter
+{
+    protected override IEnumerable<string> Names => FedPS.Core.Models.Tokenizers.TokenizerCatalog.Names;
+}
+
+public sealed class LoraTargetCompleter : NameCompleter
+{
+    protected override IEnumerable<string> Names => Enum.GetNames<LoraTargets>();
+}
+
+public sealed class AdjacencyNameCompleter : NameCompleter
+{
+    protected override IEnumerable<string> Names => Enum.GetNames<AdjacencyKind>();
+}
+
 public sealed class SplitNameCompleter : NameCompleter
 {
     protected override IEnumerable<string> Names => DatasetDefinition.Splits;

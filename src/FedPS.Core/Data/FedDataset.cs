@@ -4,8 +4,9 @@ using static TorchSharp.torch;
 namespace FedPS.Core.Data;
 
 /// <summary>
-/// A labelled image dataset held as two tensors on one device: features (float32, [N, C, H, W], scaled to 0..1)
-/// and labels (int64, [N]).
+/// A labelled dataset held as two tensors on one device: for images, features (float32, [N, C, H, W], scaled
+/// to 0..1) and labels (int64, [N]); for text, token ids (int64, [N, T]) and next-token labels (int64, [N, T], with
+/// <see cref="Simulation.Losses.IgnoreIndex"/> where the loss does not count), the classes being the vocabulary.
 /// </summary>
 public sealed class FedDataset
 {
@@ -48,16 +49,44 @@ public sealed class FedDataset
     public IReadOnlyList<int> LabelArray =>
         labelArray ??= Labels.cpu().to_type(ScalarType.Int32).data<int>().ToArray();
 
-    /// <summary>Number of samples per class, indexed by class.</summary>
+    /// <summary>
+    /// Number of samples per class, indexed by class; for token data ([N, T] labels) the number of counted target
+    /// tokens per vocabulary id (ignored positions are skipped).
+    /// </summary>
     public int[] LabelHistogram()
     {
         var histogram = new int[ClassCount];
-        foreach (var label in LabelArray)
+        foreach (var label in IsSequence ? TokenLabels() : LabelArray)
         {
-            histogram[label]++;
+            if (label >= 0)
+            {
+                histogram[label]++;
+            }
         }
 
         return histogram;
+    }
+
+    /// <summary>True for language-model data: token ids [N, T] with next-token labels [N, T].</summary>
+    public bool IsSequence => Labels.dim() == 2;
+
+    /// <summary>The samples of several datasets with the same sample shape and classes, as one dataset.</summary>
+    public static FedDataset Concat(string name, IReadOnlyList<FedDataset> parts)
+    {
+        if (parts.Count == 0 || parts.Any(p => !p.Shape.SequenceEqual(parts[0].Shape) || p.ClassCount != parts[0].ClassCount))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                "Only datasets with the same sample shape and class count can be joined.", name);
+        }
+
+        return new FedDataset(name, parts[0].Split, cat(parts.Select(p => p.Features).ToArray(), 0),
+            cat(parts.Select(p => p.Labels).ToArray(), 0), parts[0].ClassNames);
+    }
+
+    private IEnumerable<int> TokenLabels()
+    {
+        using var flat = Labels.flatten().cpu().to_type(ScalarType.Int32);
+        return flat.data<int>().ToArray();
     }
 
     /// <summary>A new dataset holding copies of the given rows, on the same device.</summary>

@@ -52,7 +52,7 @@ public static class CurvePlot
         plot.Title(labels.Title);
         plot.XLabel(labels.XLabel);
         plot.YLabel(labels.YLabel);
-        plot.ShowLegend(ScottPlot.Edge.Bottom); // outside the data area: never hides a curve
+        plot.ShowLegend(ScottPlot.Edge.Right); // beside the data, so a legend never hides the curves' ends
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null && !Directory.Exists(folder))
         {

@@ -25,9 +25,18 @@ public abstract class FederatedStrategy : IDisposable
 
     public virtual void Initialize(ParameterSet initial, IReadOnlyList<FedClient> clients) => ReplaceGlobal(initial.Clone());
 
+    /// <summary>
+    /// True when clients keep models of their own (e.g. Mira's per-client adapters); then each client's model,
+    /// not <see cref="Global"/>, is the one to evaluate for it.
+    /// </summary>
+    public virtual bool IsPersonalized => false;
+
+    /// <summary>The trainable parameters client <paramref name="clientId"/> uses: the global ones unless the strategy personalizes.</summary>
+    public virtual ParameterSet ParametersFor(int clientId) => Global;
+
     /// <summary>The client's local work; by default plain local training from the global parameters.</summary>
     public virtual ClientUpdate TrainClient(ClientRound work) =>
-        work.Trainer.Train(work.Client, Global, work.Round, work.Seed, work.Cancel, progress: work.Progress);
+        work.Trainer.Train(work.Client, ParametersFor(work.Client.Id), work.Round, work.Seed, work.Cancel, progress: work.Progress);
 
     /// <summary>Combines the round's updates into the new server state. Not called for a cancelled round.</summary>
     public abstract void Aggregate(IReadOnlyList<ClientUpdate> updates, int round);

@@ -3,10 +3,21 @@ using static TorchSharp.torch;
 
 namespace FedPS.Core.Models;
 
-/// <summary>What to build: an architecture name plus the data's sample shape and class count.</summary>
+/// <summary>
+/// What to build: an architecture name plus the data's sample shape and class count. A Gpt also carries its
+/// <see cref="GptConfig"/> (its input shape is [context], its classes the vocabulary) and optionally LoRA adapters.
+/// </summary>
 public sealed record ModelSpec(string Architecture, int[] InputShape, int Classes, int[] HiddenSizes)
 {
-    public static readonly IReadOnlyList<string> Architectures = ["Mlp", "Cnn"];
+    public static readonly IReadOnlyList<string> Architectures = ["Mlp", "Cnn", "Gpt"];
+
+    public GptConfig? Gpt { get; init; }
+
+    public LoraSpec? Lora { get; init; }
+
+    /// <summary>A GPT of the given size, with LoRA adapters when <paramref name="lora"/> is given.</summary>
+    public static ModelSpec ForGpt(GptConfig config, LoraSpec? lora = null) =>
+        new("Gpt", [config.ContextLength], config.VocabularySize, []) { Gpt = config.Validated(), Lora = lora?.Validated() };
 
     /// <summary>McMahan et al. 2017's "2NN": two hidden layers of 200 units.</summary>
     public static readonly int[] DefaultMlpHidden = [200, 200];
@@ -18,6 +29,7 @@ public sealed record ModelSpec(string Architecture, int[] InputShape, int Classe
         return TorchRandom.WithSeed(seed, () => Architecture switch
         {
             "Mlp" => (nn.Module<Tensor, Tensor>)new MlpNet(InputShape.Aggregate(1, (a, b) => a * b), HiddenSizes, Classes),
+            "Gpt" => new GptNet(Gpt!, Lora),
             _ => new CnnNet(InputShape[0], InputShape[1], InputShape[2], Classes),
         });
     }
@@ -37,6 +49,16 @@ public sealed record ModelSpec(string Architecture, int[] InputShape, int Classe
         if (InputShape.Length == 0 || InputShape.Any(d => d < 1))
         {
             throw new FedPSException(FedErrorKind.InvalidArgument, $"Invalid input shape {Describe(InputShape)}.", InputShape);
+        }
+
+        if (Architecture == "Gpt" && Gpt is null)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument, "A Gpt model spec needs its GptConfig (use ModelSpec.ForGpt).", Architecture);
+        }
+
+        if (Lora is not null && Architecture != "Gpt")
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument, $"LoRA adapters are available for the Gpt architecture, not {Architecture}.", Architecture);
         }
 
         if (Architecture == "Cnn" && InputShape.Length != 3)

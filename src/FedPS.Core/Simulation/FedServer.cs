@@ -50,7 +50,7 @@ public sealed class FedServer : IDisposable
         Seed = seed;
         GlobalModule = model.CreateReplica();
         trainer = new LocalTrainer(model.CreateReplica());
-        using var initial = ParameterSet.From(GlobalModule);
+        using var initial = ParameterSet.From(GlobalModule, trainableOnly: true);
         Strategy.Initialize(initial, Clients);
     }
 
@@ -101,7 +101,7 @@ public sealed class FedServer : IDisposable
             cancel.ThrowIfCancellationRequested();
             Strategy.Aggregate(updates, round);
             Strategy.Global.CopyTo(GlobalModule);
-            var test = TestData is null || !evaluate ? new Evaluation(double.NaN, double.NaN, 0) : Evaluator.Evaluate(GlobalModule, TestData);
+            var test = TestData is null || !evaluate ? new Evaluation(double.NaN, double.NaN, 0) : EvaluateTest(TestData);
             var weight = updates.Sum(u => (double)u.SampleCount);
             var result = new RoundResult
             {
@@ -150,15 +150,61 @@ public sealed class FedServer : IDisposable
         return new LossMeasurement("Global", null, data.Name, e.Samples, e.Loss, e.Accuracy, Round);
     }
 
-    /// <summary>The global model's loss on each client's own training data.</summary>
-    public IEnumerable<LossMeasurement> MeasureClients(IEnumerable<int>? clientIds = null)
+    /// <summary>
+    /// Each client's model (the global one, or the client's own under a personalizing strategy such as Mira) on
+    /// <paramref name="data"/> when given, else on the client's own data: its test split when
+    /// <paramref name="test"/> is set (clients made by task carry one), else its training shard.
+    /// </summary>
+    public IEnumerable<LossMeasurement> MeasureClients(IEnumerable<int>? clientIds = null, FedDataset? data = null, bool test = false)
     {
+        if (data is not null)
+        {
+            Model.EnsureAccepts(data);
+        }
+
         var wanted = clientIds?.ToHashSet();
         foreach (var client in Clients.Where(c => wanted is null || wanted.Contains(c.Id)))
         {
-            var e = Evaluator.Evaluate(GlobalModule, client.Data.Data);
-            yield return new LossMeasurement("Client", client.Id, client.Data.Data.Name, e.Samples, e.Loss, e.Accuracy, Round);
+            var target = data ?? (test
+                ? client.Data.Test ?? throw new FedPSException(FedErrorKind.InvalidArgument,
+                    $"Client {client.Id} has no test data of its own (clients made with Split-FedDataset -ByTask have).", client.Id)
+                : client.Data.Data);
+            var e = Evaluator.Evaluate(ModuleFor(client.Id), target);
+            yield return new LossMeasurement("Client", client.Id, target.Name, e.Samples, e.Loss, e.Accuracy, Round);
         }
+    }
+
+    /// <summary>
+    /// The network holding client <paramref name="clientId"/>'s model, or the global one for null or a
+    /// non-personalizing strategy. A client's model is loaded into the shared worker network, so it stays valid
+    /// only until the next call or round.
+    /// </summary>
+    public nn.Module<Tensor, Tensor> ModuleFor(int? clientId)
+    {
+        if (clientId is { } id && Clients.All(c => c.Id != id))
+        {
+            throw new FedPSException(FedErrorKind.ObjectNotFound, $"The server has no client {id}.", id);
+        }
+
+        if (clientId is null || !Strategy.IsPersonalized)
+        {
+            return GlobalModule;
+        }
+
+        Strategy.ParametersFor(clientId.Value).CopyTo(trainer.Worker);
+        return trainer.Worker;
+    }
+
+    // The global model on the test data; under a personalizing strategy, the mean over the clients' own models.
+    private Evaluation EvaluateTest(FedDataset data)
+    {
+        if (!Strategy.IsPersonalized)
+        {
+            return Evaluator.Evaluate(GlobalModule, data);
+        }
+
+        var each = Clients.Select(c => Evaluator.Evaluate(ModuleFor(c.Id), data)).ToArray();
+        return new Evaluation(each.Average(e => e.Loss), each.Average(e => e.Accuracy), data.Count);
     }
 
     public void Dispose()

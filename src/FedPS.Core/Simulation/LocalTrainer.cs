@@ -17,7 +17,7 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker)
     public nn.Module<Tensor, Tensor> Worker { get; } = worker;
 
     /// <summary>
-    /// Loads <paramref name="start"/> into the worker, takes the client's local steps and returns the resulting
+    /// Loads <paramref name="start"/> (the trainable parameters; frozen ones stay as the worker holds them) into the worker, takes the client's local steps and returns the resulting
     /// parameters. <paramref name="penalty"/>, if given, is added to each minibatch loss (e.g. FedProx's proximal term).
     /// Cancellation is checked between steps; the caller's state is untouched when it fires.
     /// </summary>
@@ -31,7 +31,7 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker)
         var steps = spec.StepsFor(data.Count);
         var batch = Math.Min(spec.BatchSize, data.Count);
         using var generator = new Generator((ulong)SeedSequence.Derive(seed, round, client.Id, (long)SeedPurpose.Shuffling));
-        using var optimizer = spec.Optimizer.Create(Worker.parameters());
+        using var optimizer = spec.Optimizer.Create(Worker.parameters().Where(p => p.requires_grad));
 
         double lossSum = 0;
         Tensor? order = null;
@@ -73,7 +73,7 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker)
             order?.Dispose();
         }
 
-        var parameters = ParameterSet.From(Worker);
+        var parameters = ParameterSet.From(Worker, trainableOnly: true);
         if (!parameters.AllFinite())
         {
             parameters.Dispose();

@@ -17,6 +17,9 @@ public sealed record RoundResult
 
     public required double TestAccuracy { get; init; }
 
+    /// <summary>exp(TestLoss): for a language model, the per-token perplexity.</summary>
+    public double TestPerplexity => Math.Exp(TestLoss);
+
     public required long BytesUp { get; init; }
 
     public required long BytesDown { get; init; }
@@ -60,7 +63,11 @@ public sealed record ClientRoundResult
 }
 
 /// <summary>A loss measured on some data: of the global model, or of one client's data.</summary>
-public sealed record LossMeasurement(string Scope, int? ClientId, string Data, int Samples, double Loss, double Accuracy, int Round);
+public sealed record LossMeasurement(string Scope, int? ClientId, string Data, int Samples, double Loss, double Accuracy, int Round)
+{
+    /// <summary>exp(Loss): for a language model, the per-token perplexity.</summary>
+    public double Perplexity => Math.Exp(Loss);
+}
 
 /// <summary>Progress inside a round: which client is training and how far it is.</summary>
 public readonly record struct RoundProgress(int Round, int ClientIndex, int ClientCount, int ClientId, int Step, int Steps);

@@ -1,0 +1,163 @@
+using System.Management.Automation;
+using FedPS.Cmdlets.Completion;
+using FedPS.Core;
+using FedPS.Core.Data;
+using FedPS.Core.Data.Text;
+using FedPS.Core.Models;
+using FedPS.Core.Models.Tokenizers;
+using FedPS.Core.Runtime;
+using FedPS.Core.Simulation;
+
+namespace FedPS.Cmdlets.Commands;
+
+[Cmdlet(VerbsData.Import, "FedTextTask", DefaultParameterSetName = TaskSet)]
+[OutputType(typeof(FedTextTask), ParameterSetName = [TaskSet])]
+[OutputType(typeof(FedDataset), ParameterSetName = [CorpusSet])]
+public sealed class ImportFedTextTaskCommand : FedCmdlet
+{
+    private const string TaskSet = "Task";
+    private const string CorpusSet = "Corpus";
+    private readonly List<TextTaskDefinition> corpusTasks = [];
+
+    /// <summary>Task names; wildcards allowed.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(TextTaskNameCompleter))]
+    [SupportsWildcards]
+    public string[] Name { get; set; } = [];
+
+    [Parameter]
+    [ArgumentCompleter(typeof(TokenizerNameCompleter))]
+    public string Tokenizer { get; set; } = "Byte";
+
+    [Parameter]
+    [ValidateRange(2, 4096)]
+    public int ContextLength { get; set; } = 64;
+
+    [Parameter(ParameterSetName = TaskSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int TrainCount { get; set; } = 256;
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int TestCount { get; set; } = 32;
+
+    /// <summary>Seeds each task's train/test split.</summary>
+    [Parameter]
+    public int Seed { get; set; }
+
+    /// <summary>Return the raw text of the tasks' examples as one pretraining dataset instead of task objects.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = CorpusSet)]
+    public SwitchParameter Corpus { get; set; }
+
+    [Parameter(ParameterSetName = CorpusSet)]
+    [ArgumentCompleter(typeof(SplitNameCompleter))]
+    public string Split { get; set; } = "train";
+
+    /// <summary>Corpus: how many of each task's training examples give their raw text.</summary>
+    [Parameter(ParameterSetName = CorpusSet)]
+    [ValidateRange(1, int.MaxValue)]
+    public int CorpusCount { get; set; } = 2000;
+
+    protected override void Process()
+    {
+        foreach (var definition in Resolve())
+        {
+            if (Corpus)
+            {
+                corpusTasks.Add(definition);
+            }
+            else
+            {
+                WriteObject(FedTextTask.Load(definition, TokenizerCatalog.Get(Tokenizer), ContextLength, TrainCount, TestCount, Seed, FedDevice.Current));
+            }
+        }
+    }
+
+    protected override void End()
+    {
+        if (!Corpus)
+        {
+            return;
+        }
+
+        var split = Split.ToLowerInvariant();
+        if (!DatasetDefinition.Splits.Contains(split))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument, $"Unknown split '{Split}'. Valid splits: train, test.", Split);
+        }
+
+        var tokenizer = TokenizerCatalog.Get(Tokenizer);
+        var texts = corpusTasks.SelectMany(d =>
+        {
+            var task = FedTextTask.Load(d, tokenizer, ContextLength, CorpusCount, TestCount, Seed, FedDevice.Current);
+            return (split == "train" ? task.TrainExamples : task.TestExamples).Select(e => e.Raw);
+        });
+        WriteObject(TextEncoder.Corpus("corpus", split, texts, tokenizer, ContextLength, FedDevice.Current));
+    }
+
+    private IEnumerable<TextTaskDefinition> Resolve()
+    {
+        foreach (var name in Name)
+        {
+            if (!WildcardPattern.ContainsWildcardCharacters(name))
+            {
+                yield return TextTaskCatalog.Get(name);
+                continue;
+            }
+
+            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+            foreach (var definition in TextTaskCatalog.All.Where(t => pattern.IsMatch(t.Name)))
+            {
+                yield return definition;
+            }
+        }
+    }
+}
+
+[Cmdlet(VerbsLifecycle.Invoke, "FedGenerate", DefaultParameterSetName = ModelSet)]
+[OutputType(typeof(GeneratedText))]
+public sealed class InvokeFedGenerateCommand : FedCmdlet
+{
+    private const string ModelSet = "Model";
+    private const string ServerSet = "Server";
+
+    [Parameter(Mandatory = true, ParameterSetName = ModelSet)]
+    public FedModel Model { get; set; } = null!;
+
+    [Parameter(Mandatory = true, ParameterSetName = ServerSet)]
+    public FedServer Server { get; set; } = null!;
+
+    /// <summary>Whose model writes: a client's own (Mira, LocalOnly) or, without it, the server's global model.</summary>
+    [Parameter(ParameterSetName = ServerSet)]
+    public int? ClientId { get; set; }
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    public string[] Prompt { get; set; } = [];
+
+    [Parameter]
+    [ValidateRange(1, 4096)]
+    public int MaxTokens { get; set; } = 48;
+
+    /// <summary>0 is greedy decoding; above 0, sampling from softmax(logits / temperature).</summary>
+    [Parameter]
+    [ValidateRange(0.0, 100.0)]
+    public double Temperature { get; set; }
+
+    [Parameter]
+    public int Seed { get; set; }
+
+    protected override void Process()
+    {
+        var model = Model ?? Server.Model;
+        var config = model.Spec.Gpt ?? throw new FedPSException(FedErrorKind.InvalidArgument,
+            $"Invoke-FedGenerate needs a Gpt model, not {model.Architecture}.", model);
+        var tokenizer = TokenizerCatalog.Get(config.Tokenizer);
+        foreach (var prompt in Prompt)
+        {
+            // Escapes such as "`n" already arrive as newlines; a literal \n in a prompt is taken as one too.
+            var text = prompt.Replace("\\n", "\n", StringComparison.Ordinal);
+            var module = Server is null ? model.Module : Server.ModuleFor(ClientId);
+            WriteObject(TextGeneration.Generate(module, tokenizer, config.ContextLength, text, MaxTokens, Temperature, Seed, ClientId));
+        }
+    }
+}

@@ -1,0 +1,41 @@
+namespace FedPS.Core.Data.Text;
+
+/// <summary>The text tasks and the Debian packages they read (see design.md, "Data").</summary>
+public static class TextTaskCatalog
+{
+    public static readonly TextPackage Fortunes = new("fortunes", "fortune(6) quotes by category",
+        PackageSource.Debian("fortunes", "usr/share/games/fortunes"), ["computers", "science", "startrek", "food", "medicine", "politics", "sports"]);
+
+    public static readonly TextPackage FortunesMin = new("fortunes-min", "fortune(6) quotes, minimal set",
+        PackageSource.Debian("fortunes-min", "usr/share/games/fortunes"), ["literature", "riddles", "fortunes"]);
+
+    public static readonly TextPackage WordNet = new("wordnet-base", "WordNet 3.0 database",
+        PackageSource.Debian("wordnet-base", "usr/share/wordnet"), ["data.noun", "data.verb", "data.adj", "data.adv"]);
+
+    public static readonly TextPackage Foldoc = new("dict-foldoc", "Free On-line Dictionary of Computing (dictd)",
+        PackageSource.Debian("dict-foldoc", "usr/share/dictd"), ["foldoc.index", "foldoc.dict.dz"]);
+
+    public static IReadOnlyList<TextTaskDefinition> All { get; } =
+    [
+        TextTaskDefinition.Translation("German", "deu"),
+        TextTaskDefinition.Translation("French", "fra"),
+        TextTaskDefinition.Translation("Spanish", "spa"),
+        TextTaskDefinition.WordNetDefinitions(WordNet),
+        TextTaskDefinition.FoldocDefinitions(Foldoc),
+        TextTaskDefinition.Continuation(Fortunes, "computers"),
+        TextTaskDefinition.Continuation(Fortunes, "science"),
+        TextTaskDefinition.Continuation(FortunesMin, "literature"),
+        TextTaskDefinition.Continuation(Fortunes, "startrek"),
+        TextTaskDefinition.Classification(Fortunes, ["food", "medicine", "politics", "sports"]),
+    ];
+
+    public static IReadOnlyList<string> Names { get; } = All.Select(t => t.Name).ToArray();
+
+    /// <summary>Every package a text task reads, once each.</summary>
+    public static IReadOnlyList<TextPackage> Packages { get; } = All.SelectMany(t => t.Packages).DistinctBy(p => p.Name).ToArray();
+
+    public static TextTaskDefinition Get(string name) =>
+        All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
+        ?? throw new FedPSException(FedErrorKind.InvalidArgument,
+            $"Unknown text task '{name}'. Valid tasks: {string.Join(", ", Names)}.", name);
+}
