@@ -1,0 +1,83 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    The Fed-Sophia comparison (issue 4): Fed-Sophia vs FedAvg(SGD), FedAvg(Adam), FedProx, FedAdam and DONE on
+    MNIST and Fashion-MNIST, sized to about an hour of one CPU thread.
+
+.DESCRIPTION
+    Every method gets the same budget per round: 10 clients (all sampled), 20 local steps of batch 32 (DONE: 20
+    Richardson iterations, each a Hessian-vector product on one batch, after a gradient over 20 batches).
+    Tune      for each dataset, each method's learning-rate grid (see FedSophiaComparison.psm1) on the MLP,
+              Dirichlet(0.3) split, seed 0, 30 rounds; the winner has the best mean test accuracy over rounds 26-30.
+    Compare   the winners on the MLP for IID, Dirichlet(0.3) and 2-shard splits × seeds 1-3, 50 rounds; and on the
+              CNN for the Dirichlet(0.3) split, seed 1, 20 rounds (with the MLP winners: no CNN tuning in budget).
+    Accuracy is measured after every round on a fixed subset of the test set (the first 2,000 images; 1,000 for
+    the CNN). Rows go to CSV files under -Output; report.ps1 turns them into docs/results/fed-sophia.md.
+.EXAMPLE
+    dotnet pwsh -NoProfile -File examples/fed-sophia/Invoke-FedSophiaComparison.ps1 -Phase All
+#>
+[CmdletBinding()]
+param(
+    [ValidateSet('Tune', 'Compare', 'All')]
+    [string] $Phase = 'All',
+    [string] $Output = (Join-Path $PSScriptRoot '../../runs/fed-sophia'),
+    [string[]] $Dataset = @('mnist', 'fashion-mnist'),
+    [int] $TuneRounds = 30,
+    [int] $MlpRounds = 50,
+    [int] $CnnRounds = 20,
+    [int[]] $Seeds = @(1, 2, 3)
+)
+
+$ErrorActionPreference = 'Stop'
+if (-not (Get-Module FedPS)) { Import-Module (Join-Path $PSScriptRoot '../../out/FedPS/FedPS.psd1') }
+Import-Module (Join-Path $PSScriptRoot 'FedSophiaComparison.psm1') -Force
+Set-FedDevice -Name cpu -Threads 1 | Out-Null
+New-Item -ItemType Directory -Force -Path $Output | Out-Null
+$gridFile = Join-Path $Output 'grid.csv'
+$winnersFile = Join-Path $Output 'winners.csv'
+$runsFile = Join-Path $Output 'runs.csv'
+
+function Write-Rows([object[]] $Rows, [string] $Path) {
+    $Rows | Export-Csv -Path $Path -Append -NoTypeInformation -UseQuotes AsNeeded
+}
+
+if ($Phase -in 'Tune', 'All') {
+    Remove-Item $gridFile, $winnersFile -ErrorAction SilentlyContinue
+    foreach ($ds in $Dataset) {
+        $base = 0.1
+        foreach ($entry in (Get-ComparisonMethod).GetEnumerator()) {
+            $scores = foreach ($lr in $entry.Value.Grid) {
+                $clock = [Diagnostics.Stopwatch]::StartNew()
+                $rows = @(Invoke-ComparisonRun -Dataset $ds -Architecture Mlp -Split dirichlet0.3 -Method $entry.Key -Lr $lr -Base $base -Seed 0 -Rounds $TuneRounds)
+                Write-Rows $rows $gridFile
+                $tail = $rows | Select-Object -Last 5
+                $score = ($tail | Measure-Object TestAccuracy -Average).Average
+                Write-Host ('{0} {1} lr={2}: last-5 accuracy {3:P2} ({4:N0} s)' -f $ds, $entry.Key, $lr, $score, $clock.Elapsed.TotalSeconds)
+                [pscustomobject]@{ Lr = $lr; Score = if ([double]::IsNaN($score)) { -1 } else { $score } }
+            }
+            $best = $scores | Sort-Object Score -Descending | Select-Object -First 1
+            if ($entry.Key -eq 'FedAvg-SGD') { $base = $best.Lr }
+            Write-Rows @([pscustomobject]@{ Dataset = $ds; Method = $entry.Key; Lr = $best.Lr; Base = $base; Score = $best.Score }) $winnersFile
+        }
+    }
+}
+
+if ($Phase -in 'Compare', 'All') {
+    Remove-Item $runsFile -ErrorAction SilentlyContinue
+    $winners = Import-Csv $winnersFile
+    $plan = foreach ($ds in $Dataset) {
+        foreach ($split in 'iid', 'dirichlet0.3', 'shards2') {
+            foreach ($seed in $Seeds) { @{ Dataset = $ds; Architecture = 'Mlp'; Split = $split; Seed = $seed; Rounds = $MlpRounds; TestSize = 2000 } }
+        }
+    }
+    $plan += foreach ($ds in $Dataset) { @{ Dataset = $ds; Architecture = 'Cnn'; Split = 'dirichlet0.3'; Seed = $Seeds[0]; Rounds = $CnnRounds; TestSize = 1000 } }
+    foreach ($cell in $plan) {
+        foreach ($w in ($winners | Where-Object Dataset -EQ $cell.Dataset)) {
+            $clock = [Diagnostics.Stopwatch]::StartNew()
+            $rows = @(Invoke-ComparisonRun @cell -Method $w.Method -Lr ([double]$w.Lr) -Base ([double]$w.Base))
+            Write-Rows $rows $runsFile
+            Write-Host ('{0} {1} {2} seed {3} {4}: final accuracy {5:P2} ({6:N0} s)' -f $cell.Dataset, $cell.Architecture, $cell.Split,
+                $cell.Seed, $w.Method, $rows[-1].TestAccuracy, $clock.Elapsed.TotalSeconds)
+        }
+    }
+}
