@@ -3,6 +3,8 @@ using FedPS.Bench;
 var benches = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalIgnoreCase)
 {
     ["overhead"] = OverheadBench.Run,
+    ["sophia-step"] = SophiaStepBench.Run,
+    ["fedsophia-round"] = FedSophiaRoundBench.Run,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))

@@ -9,8 +9,8 @@ $script:Methods = [ordered]@{
     'FedAvg-Adam' = @{ Grid = @(0.001, 0.003, 0.01); Strategy = 'FedAvg' }
     'FedProx'     = @{ Grid = @(0.1, 0.3, 1.0); Strategy = 'FedProx' }
     'FedAdam'     = @{ Grid = @(0.01, 0.03, 0.1, 0.3); Strategy = 'FedAdam' }
-    'FedSophia'   = @{ Grid = @(0.001, 0.003, 0.01, 0.03); Strategy = 'FedSophia' }
-    'DONE'        = @{ Grid = @(0.03, 0.1, 0.3, 1.0); Strategy = 'DONE' }
+    'FedSophia'   = @{ Grid = @(0.0003, 0.001, 0.003, 0.01); Strategy = 'FedSophia' }
+    'DONE'        = @{ Grid = @(0.003, 0.01, 0.03, 0.1); Strategy = 'DONE' }
 }
 
 $script:Data = @{}
@@ -55,7 +55,8 @@ function Invoke-ComparisonRun {
     <# One run: a method at one learning rate on one dataset/model/split/seed. Emits one row per round. #>
     param(
         [string] $Dataset, [string] $Architecture, [string] $Split, [string] $Method, [double] $Lr, [double] $Base = 0.1,
-        [int] $Seed, [int] $Rounds, [int] $Clients = 10, [int] $LocalSteps = 20, [int] $BatchSize = 32, [int] $TestSize = 2000
+        [int] $Seed, [int] $Rounds, [int] $Clients = 10, [int] $LocalSteps = 20, [int] $BatchSize = 32, [int] $TestSize = 2000,
+        [double] $SampleFraction = 1.0
     )
     $data = Get-ComparisonData -Dataset $Dataset -TestSize $TestSize
     $model = $data.Train | New-FedModel -Architecture $Architecture -Seed $Seed
@@ -66,7 +67,7 @@ function Invoke-ComparisonRun {
     if ($Method -eq 'DONE') { $knobs.RichardsonStep = $Lr }
     $server = Split-ComparisonData -Train $data.Train -Split $Split -Clients $Clients -Seed $Seed |
         New-FedClient -LocalSteps $LocalSteps -BatchSize $BatchSize -Optimizer $optimizer |
-        New-FedServer -Strategy $strategy -Model $model -TestData $data.Test -Seed $Seed -OnDivergence Continue @knobs
+        New-FedServer -Strategy $strategy -Model $model -TestData $data.Test -Seed $Seed -SampleFraction $SampleFraction -OnDivergence Continue @knobs
     try {
         $bytes = 0L
         foreach ($r in ($server | Invoke-FedRound -Count $Rounds)) {

@@ -29,7 +29,7 @@ public sealed class GaussNewtonBartlett : IHessianEstimator
             sampled = drawn.where(labels.ne(Losses.IgnoreIndex), labels);
         }
 
-        var counted = Losses.CountedLabels(sampled).item<long>();
+        var counted = Losses.CountedLabels(sampled); // a tensor: no device sync
         var loss = Losses.CrossEntropy(flat, sampled);
         var gradients = autograd.grad([loss], parameters.Cast<Tensor>().ToArray());
         return gradients.Select(g => g.detach().square().mul_(counted)).ToArray();

@@ -100,8 +100,8 @@ public sealed class SophiaState : IDisposable
 /// The "win rate" is the fraction of coordinates whose update is not clipped (|m| &lt; ρ·h + ε); the reference
 /// tunes ρ to keep it in 0.1–0.5. It is sampled on every k-th step (where h is refreshed), to keep steps cheap.
 /// </para>
-/// Performance: one reusable buffer per parameter and pre-built scalars; a step allocates nothing but the
-/// gradient handles inside its dispose scope.
+/// Performance: two reusable buffers per parameter (the update ratio, and the cached inverse denominator, which
+/// changes only when h does) and pre-built scalars; a step allocates nothing but the gradient handles in its scope.
 /// </summary>
 public sealed class Sophia : ILocalOptimizer
 {
@@ -109,9 +109,9 @@ public sealed class Sophia : ILocalOptimizer
 
     private readonly Parameter[] parameters;
     private readonly Tensor[] buffers;
+    private readonly Tensor[] inverseDenominators;
     private readonly bool ownsState;
-    private readonly Scalar beta1;
-    private readonly Scalar oneMinusBeta1;
+    private readonly Tensor oneMinusBeta1;
     private readonly Scalar beta2;
     private readonly Scalar oneMinusBeta2;
     private readonly Scalar rho;
@@ -141,10 +141,11 @@ public sealed class Sophia : ILocalOptimizer
         using (no_grad())
         {
             buffers = this.parameters.Select(p => empty_like(p).requires_grad_(false)).ToArray();
+            inverseDenominators = this.parameters.Select(p => empty_like(p).requires_grad_(false)).ToArray();
         }
 
-        beta1 = options.Beta1;
-        oneMinusBeta1 = 1 - options.Beta1;
+        oneMinusBeta1 = tensor(1 - options.Beta1, dtype: this.parameters.FirstOrDefault()?.dtype ?? ScalarType.Float32,
+            device: this.parameters.FirstOrDefault()?.device).DetachFromDisposeScope();
         beta2 = options.Beta2;
         oneMinusBeta2 = 1 - options.Beta2;
         rho = options.Rho;
@@ -154,6 +155,7 @@ public sealed class Sophia : ILocalOptimizer
         zero = 0.0;
         one = 1.0;
         minusOne = -1.0;
+        RefreshDenominators();
     }
 
     public SophiaOptions Options { get; }
@@ -206,11 +208,11 @@ public sealed class Sophia : ILocalOptimizer
 
             var m = State.Moment[i];
             var ratio = buffers[i];
-            m.mul_(beta1).add_(grad, oneMinusBeta1);
+            m.lerp_(grad, oneMinusBeta1); // β1·m + (1−β1)·g in one pass
             p.mul_(decay);
 
             // ratio = clip(m / (max(ρh, 0) + ε), −1, 1) = sign(m)·min(|m| / (ρh + ε), 1), computed in place.
-            ratio.copy_(State.Curvature[i]).mul_(rho).clamp_min_(zero).add_(epsilon).reciprocal_().mul_(m).clamp_(minusOne, one);
+            ratio.copy_(m).mul_(inverseDenominators[i]).clamp_(minusOne, one);
             if (sampleWinRate)
             {
                 unclipped += ratio.abs().lt(one).sum().item<long>();
@@ -237,6 +239,21 @@ public sealed class Sophia : ILocalOptimizer
         {
             State.Curvature[i].mul_(beta2).add_(estimate[i], oneMinusBeta2);
         }
+
+        RefreshDenominators();
+    }
+
+    /// <summary>
+    /// 1 / (max(ρh, 0) + ε), cached: h changes only every k steps, so the steps in between multiply by this
+    /// instead of recomputing the denominator (7 passes over memory per step instead of 11).
+    /// </summary>
+    private void RefreshDenominators()
+    {
+        using var _ = no_grad();
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            inverseDenominators[i].copy_(State.Curvature[i]).mul_(rho).clamp_min_(zero).add_(epsilon).reciprocal_();
+        }
     }
 
     public IReadOnlyDictionary<string, double> CollectMetrics()
@@ -251,12 +268,13 @@ public sealed class Sophia : ILocalOptimizer
 
     public void Dispose()
     {
-        foreach (var b in buffers)
+        foreach (var b in buffers.Concat(inverseDenominators))
         {
             b.Dispose();
         }
 
-        foreach (var s in new[] { beta1, oneMinusBeta1, beta2, oneMinusBeta2, rho, epsilon, decay, negativeLearningRate, zero, one, minusOne })
+        oneMinusBeta1.Dispose();
+        foreach (var s in new[] { beta2, oneMinusBeta2, rho, epsilon, decay, negativeLearningRate, zero, one, minusOne })
         {
             s.Dispose();
         }

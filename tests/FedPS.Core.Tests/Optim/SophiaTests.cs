@@ -10,11 +10,13 @@ public sealed class SophiaTests
     private static (Parameter Theta, Sophia Optimizer) Setup(float[] theta, float[] gradient, float[] curvature, SophiaOptions options)
     {
         var parameter = new Parameter(tensor(theta));
-        var sophia = new Sophia([parameter], options, new GaussNewtonBartlett());
+        var state = SophiaState.ZerosLike([parameter]);
         using (no_grad())
         {
-            sophia.State.Curvature[0].copy_(tensor(curvature));
+            state.Curvature[0].copy_(tensor(curvature));
         }
+
+        var sophia = new Sophia([parameter], options, new GaussNewtonBartlett(), state);
 
         parameter.grad = tensor(gradient);
         return (parameter, sophia);
