@@ -28,7 +28,9 @@ param(
     [int] $CnnRounds = 10,
     [int[]] $Seeds = @(1, 2, 3),
     # Start tuning from scratch instead of reusing the grid runs already in grid.csv.
-    [switch] $Fresh
+    [switch] $Fresh,
+    # Compare/Cnn: keep the runs already in the output file and run only the missing ones.
+    [switch] $Resume
 )
 
 $ErrorActionPreference = 'Stop'
@@ -75,10 +77,18 @@ if ($Phase -in 'Tune', 'All') {
 }
 
 function Invoke-Plan([object[]] $Plan, [string] $Path) {
-    Remove-Item $Path -ErrorAction SilentlyContinue
+    $existing = @{}
+    if ($Resume -and (Test-Path $Path)) {
+        Import-Csv $Path | ForEach-Object { $existing['{0}/{1}/{2}/{3}/{4}' -f $_.Dataset, $_.Architecture, $_.Split, $_.Seed, $_.Method] = $true }
+    }
+    else {
+        Remove-Item $Path -ErrorAction SilentlyContinue
+    }
+
     $winners = Import-Csv $winnersFile
     foreach ($cell in $Plan) {
         foreach ($w in ($winners | Where-Object Dataset -EQ $cell.Dataset)) {
+            if ($existing.ContainsKey(('{0}/{1}/{2}/{3}/{4}' -f $cell.Dataset, $cell.Architecture, $cell.Split, $cell.Seed, $w.Method))) { continue }
             $clock = [Diagnostics.Stopwatch]::StartNew()
             $rows = @(Invoke-ComparisonRun @cell -Method $w.Method -Lr ([double]$w.Lr) -Base ([double]$w.Base))
             Write-Rows $rows $Path
