@@ -10,8 +10,10 @@
     Tune      for each dataset, each method's learning-rate grid (see FedSophiaComparison.psm1) on the MLP,
               Dirichlet(0.3) split, seed 0, 30 rounds; the winner has the best mean test accuracy over rounds 26-30.
     Compare   the winners on the MLP for IID, Dirichlet(0.3) and 2-shard splits × seeds 1-3, 50 rounds.
-    Cnn       the winners on the CNN (about 20× the MLP's cost per step) for the Dirichlet(0.3) split, seed 1,
-              10 rounds with 3 of the 10 clients sampled per round (with the MLP winners: no CNN tuning in budget).
+    CnnTune   for the CNN (about 20× the MLP's cost per step): each method's MLP winner and its two neighbours in
+              the grid, Dirichlet(0.3), seed 0, 10 rounds with 3 of the 10 clients sampled per round; the winner has
+              the best mean test accuracy over rounds 8-10.
+    Cnn       the CNN winners, Dirichlet(0.3), seed 1, 10 rounds, 3 of 10 clients per round.
     Accuracy is measured after every round on a fixed subset of the test set (the first 2,000 images; 1,000 for
     the CNN). Rows go to CSV files under -Output; report.ps1 turns them into docs/results/fed-sophia.md.
 .EXAMPLE
@@ -19,7 +21,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Tune', 'Compare', 'Cnn', 'All')]
+    [ValidateSet('Tune', 'Compare', 'CnnTune', 'Cnn', 'All')]
     [string] $Phase = 'All',
     [string] $Output = (Join-Path $PSScriptRoot '../../runs/fed-sophia'),
     [string[]] $Dataset = @('mnist', 'fashion-mnist'),
@@ -41,6 +43,9 @@ New-Item -ItemType Directory -Force -Path $Output | Out-Null
 $gridFile = Join-Path $Output 'grid.csv'
 $winnersFile = Join-Path $Output 'winners.csv'
 $runsFile = Join-Path $Output 'runs.csv'
+$cnnGridFile = Join-Path $Output 'cnn-grid.csv'
+$cnnWinnersFile = Join-Path $Output 'cnn-winners.csv'
+$cnnCell = @{ Architecture = 'Cnn'; Split = 'dirichlet0.3'; Rounds = $CnnRounds; TestSize = 1000; SampleFraction = 0.3 }
 
 function Write-Rows([object[]] $Rows, [string] $Path) {
     $Rows | Export-Csv -Path $Path -Append -NoTypeInformation -UseQuotes AsNeeded
@@ -76,7 +81,7 @@ if ($Phase -in 'Tune', 'All') {
     }
 }
 
-function Invoke-Plan([object[]] $Plan, [string] $Path) {
+function Invoke-Plan([object[]] $Plan, [string] $Path, [string] $WinnersPath = $winnersFile) {
     $existing = @{}
     if ($Resume -and (Test-Path $Path)) {
         Import-Csv $Path | ForEach-Object { $existing['{0}/{1}/{2}/{3}/{4}' -f $_.Dataset, $_.Architecture, $_.Split, $_.Seed, $_.Method] = $true }
@@ -85,7 +90,7 @@ function Invoke-Plan([object[]] $Plan, [string] $Path) {
         Remove-Item $Path -ErrorAction SilentlyContinue
     }
 
-    $winners = Import-Csv $winnersFile
+    $winners = Import-Csv $WinnersPath
     foreach ($cell in $Plan) {
         foreach ($w in ($winners | Where-Object Dataset -EQ $cell.Dataset)) {
             if ($existing.ContainsKey(('{0}/{1}/{2}/{3}/{4}' -f $cell.Dataset, $cell.Architecture, $cell.Split, $cell.Seed, $w.Method))) { continue }
@@ -107,9 +112,26 @@ if ($Phase -in 'Compare', 'All') {
     Invoke-Plan $plan $runsFile
 }
 
-if ($Phase -in 'Cnn', 'All') {
-    $plan = foreach ($ds in $Dataset) {
-        @{ Dataset = $ds; Architecture = 'Cnn'; Split = 'dirichlet0.3'; Seed = $Seeds[0]; Rounds = $CnnRounds; TestSize = 1000; SampleFraction = 0.3 }
+if ($Phase -in 'CnnTune', 'All') {
+    Remove-Item $cnnGridFile, $cnnWinnersFile -ErrorAction SilentlyContinue
+    $methods = Get-ComparisonMethod
+    foreach ($w in (Import-Csv $winnersFile | Where-Object Dataset -In $Dataset)) {
+        $grid = @($methods[$w.Method].Grid)
+        $at = [array]::IndexOf($grid, [double]$w.Lr)
+        $candidates = $grid[([math]::Max(0, $at - 1))..([math]::Min($grid.Count - 1, $at + 1))]
+        $scores = foreach ($lr in $candidates) {
+            $rows = @(Invoke-ComparisonRun @cnnCell -Dataset $w.Dataset -Method $w.Method -Lr $lr -Base ([double]$w.Base) -Seed 0)
+            Write-Rows $rows $cnnGridFile
+            $score = ($rows | Select-Object -Last 3 | Measure-Object TestAccuracy -Average).Average
+            Write-Host ('{0} Cnn {1} lr={2}: last-3 accuracy {3:P2}' -f $w.Dataset, $w.Method, $lr, $score)
+            [pscustomobject]@{ Lr = $lr; Score = if ([double]::IsNaN($score)) { -1 } else { $score } }
+        }
+        $best = $scores | Sort-Object Score -Descending | Select-Object -First 1
+        Write-Rows @([pscustomobject]@{ Dataset = $w.Dataset; Method = $w.Method; Lr = $best.Lr; Base = $w.Base; Score = $best.Score }) $cnnWinnersFile
     }
-    Invoke-Plan $plan (Join-Path $Output 'cnn-runs.csv')
+}
+
+if ($Phase -in 'Cnn', 'All') {
+    $plan = foreach ($ds in $Dataset) { $cnnCell + @{ Dataset = $ds; Seed = $Seeds[0] } }
+    Invoke-Plan $plan (Join-Path $Output 'cnn-runs.csv') $(if (Test-Path $cnnWinnersFile) { $cnnWinnersFile } else { $winnersFile })
 }

@@ -245,7 +245,7 @@ public sealed class Sophia : ILocalOptimizer
 
     /// <summary>
     /// 1 / (max(ρh, 0) + ε), cached: h changes only every k steps, so the steps in between multiply by this
-    /// instead of recomputing the denominator (7 passes over memory per step instead of 11).
+    /// instead of recomputing the denominator (with the lerp for m, 6 passes over memory per step instead of 11).
     /// </summary>
     private void RefreshDenominators()
     {
