@@ -33,7 +33,7 @@ internal static class LoraBench
 
         Action Step(FedModel model)
         {
-            var adam = new OptimizerSpec { Name = "AdamW", LearningRate = 0.001 }.Create(model.Module.parameters().Where(p => p.requires_grad));
+            var adam = torch.optim.AdamW(model.Module.parameters().Where(p => p.requires_grad), 0.001);
             return () =>
             {
                 using var scope = NewDisposeScope();

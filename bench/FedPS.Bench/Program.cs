@@ -4,6 +4,8 @@ var benches = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalIgn
 {
     ["overhead"] = OverheadBench.Run,
     ["lora"] = LoraBench.Run,
+    ["sophia-step"] = SophiaStepBench.Run,
+    ["fedsophia-round"] = FedSophiaRoundBench.Run,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))

@@ -83,6 +83,41 @@ public sealed class NewFedServerCommand : FedCmdlet
     [Parameter]
     public int Seed { get; set; }
 
+    /// <summary>FedProx's proximal weight μ.</summary>
+    [Parameter]
+    [ValidateRange(0.0, double.MaxValue)]
+    public double Mu { get; set; } = 0.01;
+
+    /// <summary>η of the server step (FedAdam/FedYogi default 1e-2, DONE default 1).</summary>
+    [Parameter]
+    public double? ServerLearningRate { get; set; }
+
+    /// <summary>FedAdam/FedYogi server moment decay rates (β1, β2).</summary>
+    [Parameter]
+    [ValidateCount(2, 2)]
+    public double[] ServerBetas { get; set; } = [0.9, 0.99];
+
+    /// <summary>FedAdam/FedYogi adaptivity τ.</summary>
+    [Parameter]
+    public double Tau { get; set; } = 1e-3;
+
+    /// <summary>DONE's Richardson iterations per round (default: the clients' local step budget).</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? RichardsonIterations { get; set; }
+
+    /// <summary>DONE's Richardson step α.</summary>
+    [Parameter]
+    public double RichardsonStep { get; set; } = 0.01;
+
+    /// <summary>FedSophia: start every round from fresh Sophia state instead of each client's carried m, h.</summary>
+    [Parameter]
+    public SwitchParameter ResetOptimizerState { get; set; }
+
+    /// <summary>Stop the run when a client diverges (default), or drop that client's update and continue.</summary>
+    [Parameter]
+    public DivergencePolicy OnDivergence { get; set; } = DivergencePolicy.Stop;
+
     /// <summary>Mira: the strength λ of the pull towards related clients (0 = local-only).</summary>
     [Parameter]
     [ValidateRange(0.0, double.MaxValue)]
@@ -103,12 +138,21 @@ public sealed class NewFedServerCommand : FedCmdlet
 
     private StrategyOptions Options => new()
     {
+        Mu = Mu,
+        ServerLearningRate = ServerLearningRate,
+        ServerBeta1 = ServerBetas[0],
+        ServerBeta2 = ServerBetas[1],
+        Tau = Tau,
+        RichardsonIterations = RichardsonIterations,
+        RichardsonStep = RichardsonStep,
+        ResetOptimizerState = ResetOptimizerState,
         Lambda = Lambda,
         StepSize = StepSize,
         Adjacency = new AdjacencySpec(AdjacencyMatrix is null ? Adjacency : AdjacencyKind.Matrix, AdjacencyMatrix),
     };
 
-    protected override void Begin() => StrategyCatalog.Create(Strategy, Options).Dispose(); // fail on a bad name or knob before clients are piped
+    // Fail on a bad name or knob before clients are piped.
+    protected override void Begin() => StrategyCatalog.Create(Strategy, Options).Dispose();
 
     protected override void Process() => clients.AddRange(Client);
 
@@ -117,7 +161,7 @@ public sealed class NewFedServerCommand : FedCmdlet
         var test = TestData is null or { Length: 0 } ? null
             : TestData.Length == 1 ? TestData[0]
             : FedDataset.Concat(string.Join("+", TestData.Select(t => t.Name)), TestData);
-        WriteObject(new FedServer(Model, clients, StrategyCatalog.Create(Strategy, Options), test, SampleFraction, Seed));
+        WriteObject(new FedServer(Model, clients, StrategyCatalog.Create(Strategy, Options), test, SampleFraction, Seed, OnDivergence));
     }
 }
 

@@ -180,31 +180,60 @@ public sealed class NewFedOptimizerCommand : FedCmdlet
     [ArgumentCompleter(typeof(OptimizerNameCompleter))]
     public string Name { get; set; } = "Sgd";
 
+    /// <summary>Default: the optimizer's own (Sgd 0.05, Adam/AdamW/Sophia 1e-3).</summary>
     [Parameter]
-    public double LearningRate { get; set; } = 0.05;
+    public double? LearningRate { get; set; }
 
     [Parameter]
     public double Momentum { get; set; }
 
+    /// <summary>Default: 0, or Sophia's decoupled 0.1.</summary>
     [Parameter]
-    public double WeightDecay { get; set; }
+    public double? WeightDecay { get; set; }
 
-    /// <summary>Adam/AdamW moment decay rates (β1, β2).</summary>
+    /// <summary>Moment decay rates (β1, β2); default Adam's (0.9, 0.999), Sophia's (0.965, 0.99).</summary>
     [Parameter]
     [ValidateCount(2, 2)]
-    public double[] Betas { get; set; } = [0.9, 0.999];
+    public double[]? Betas { get; set; }
 
+    /// <summary>Default: 1e-8, or Sophia's 1e-15.</summary>
     [Parameter]
-    public double Epsilon { get; set; } = 1e-8;
+    public double? Epsilon { get; set; }
 
-    protected override void Process() => WriteObject(new OptimizerSpec
+    /// <summary>Sophia's ρ.</summary>
+    [Parameter]
+    public double? Rho { get; set; }
+
+    /// <summary>Sophia's k: local steps between curvature refreshes.</summary>
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? HessianEvery { get; set; }
+
+    /// <summary>Sophia's Hessian-diagonal estimator.</summary>
+    [Parameter]
+    [ArgumentCompleter(typeof(HessianEstimatorNameCompleter))]
+    public string? Estimator { get; set; }
+
+    protected override void Process()
     {
-        Name = Name,
-        LearningRate = LearningRate,
-        Momentum = Momentum,
-        WeightDecay = WeightDecay,
-        Beta1 = Betas[0],
-        Beta2 = Betas[1],
-        Epsilon = Epsilon,
-    }.Validated());
+        var defaults = OptimizerSpec.Defaults(Name);
+        if (defaults.Name != "Sophia" && (Rho ?? HessianEvery ?? (object?)Estimator) is not null)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"-Rho, -HessianEvery and -Estimator are Sophia's; the {defaults.Name} optimizer has none of them.", Name);
+        }
+
+        WriteObject((defaults with
+        {
+            LearningRate = LearningRate ?? defaults.LearningRate,
+            Momentum = Momentum,
+            WeightDecay = WeightDecay ?? defaults.WeightDecay,
+            Beta1 = Betas?[0] ?? defaults.Beta1,
+            Beta2 = Betas?[1] ?? defaults.Beta2,
+            Epsilon = Epsilon ?? defaults.Epsilon,
+            Rho = Rho ?? defaults.Rho,
+            HessianEvery = HessianEvery ?? defaults.HessianEvery,
+            Estimator = Estimator ?? defaults.Estimator,
+        }).Validated());
+    }
 }

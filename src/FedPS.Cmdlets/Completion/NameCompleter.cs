@@ -75,6 +75,11 @@ public sealed class OptimizerNameCompleter : NameCompleter
     protected override IEnumerable<string> Names => OptimizerSpec.Names;
 }
 
+public sealed class HessianEstimatorNameCompleter : NameCompleter
+{
+    protected override IEnumerable<string> Names => HessianEstimators.Names;
+}
+
 public sealed class DeviceNameCompleter : NameCompleter
 {
     protected override IEnumerable<string> Names => FedDevice.ValidNames;

@@ -34,7 +34,15 @@ public abstract class FederatedStrategy : IDisposable
     /// <summary>The trainable parameters client <paramref name="clientId"/> uses: the global ones unless the strategy personalizes.</summary>
     public virtual ParameterSet ParametersFor(int clientId) => Global;
 
-    /// <summary>The client's local work; by default plain local training from the global parameters.</summary>
+    /// <summary>
+    /// Work before the sampled clients train, with all of them in view: for algorithms whose round has an extra
+    /// exchange (e.g. DONE's gradient averaging). By default nothing.
+    /// </summary>
+    public virtual void BeginRound(IReadOnlyList<ClientRound> clients)
+    {
+    }
+
+    /// <summary>The client's local work; by default plain local training from <see cref="ParametersFor"/>.</summary>
     public virtual ClientUpdate TrainClient(ClientRound work) =>
         work.Trainer.Train(work.Client, ParametersFor(work.Client.Id), work.Round, work.Seed, work.Cancel, progress: work.Progress);
 
@@ -54,11 +62,15 @@ public abstract class FederatedStrategy : IDisposable
         using var _ = torch.no_grad();
         foreach (var (name, value) in Global.Tensors)
         {
-            value.copy_(state.TryGetValue("global/" + name, out var saved)
-                ? saved
-                : throw new FedPSException(FedErrorKind.InvalidData, $"The saved state has no tensor 'global/{name}'.", name));
+            value.copy_(Saved(state, "global/" + name));
         }
     }
+
+    /// <summary>The tensor <paramref name="name"/> of a saved state, or a clear error when it is missing.</summary>
+    protected static Tensor Saved(IReadOnlyDictionary<string, Tensor> state, string name) =>
+        state.TryGetValue(name, out var saved)
+            ? saved
+            : throw new FedPSException(FedErrorKind.InvalidData, $"The saved state has no tensor '{name}'.", name);
 
     /// <summary>A short description of the strategy and its knobs.</summary>
     public override string ToString() => Name;

@@ -17,7 +17,7 @@ public sealed class FedServer : IDisposable
     private readonly LocalTrainer trainer;
 
     public FedServer(FedModel model, IReadOnlyList<FedClient> clients, FederatedStrategy strategy, FedDataset? testData = null,
-        double sampleFraction = 1.0, int seed = 0)
+        double sampleFraction = 1.0, int seed = 0, DivergencePolicy onDivergence = DivergencePolicy.Stop)
     {
         if (clients.Count == 0)
         {
@@ -48,6 +48,7 @@ public sealed class FedServer : IDisposable
         TestData = testData;
         SampleFraction = sampleFraction;
         Seed = seed;
+        OnDivergence = onDivergence;
         GlobalModule = model.CreateReplica();
         trainer = new LocalTrainer(model.CreateReplica());
         using var initial = ParameterSet.From(GlobalModule, trainableOnly: true);
@@ -69,6 +70,9 @@ public sealed class FedServer : IDisposable
 
     public int Seed { get; }
 
+    /// <summary>What a diverging client does to the round: stop the run, or drop that client's update.</summary>
+    public DivergencePolicy OnDivergence { get; }
+
     /// <summary>The number of completed rounds.</summary>
     public int Round => history.Count;
 
@@ -85,34 +89,47 @@ public sealed class FedServer : IDisposable
         var clock = Stopwatch.StartNew();
         var sampled = ClientSampler.Sample(Clients.Count, SampleFraction, Seed, round);
         var updates = new List<ClientUpdate>(sampled.Length);
+        var dropped = new List<int>();
         try
         {
-            for (var i = 0; i < sampled.Length; i++)
+            var work = sampled.Select((c, index) => new ClientRound(Clients[c], round, Seed, trainer, cancel, progress is null
+                ? null
+                : new SynchronousProgress<LocalProgress>(p =>
+                    progress.Report(new RoundProgress(round, index, sampled.Length, p.ClientId, p.Step, p.Steps))))).ToArray();
+            Strategy.BeginRound(work);
+            foreach (var client in work)
             {
-                var client = Clients[sampled[i]];
-                var index = i;
-                var local = progress is null
-                    ? null
-                    : new SynchronousProgress<LocalProgress>(p =>
-                        progress.Report(new RoundProgress(round, index, sampled.Length, p.ClientId, p.Step, p.Steps)));
-                updates.Add(Strategy.TrainClient(new ClientRound(client, round, Seed, trainer, cancel, local)));
+                try
+                {
+                    updates.Add(Strategy.TrainClient(client));
+                }
+                catch (FedDivergenceException) when (OnDivergence == DivergencePolicy.Continue)
+                {
+                    dropped.Add(client.Client.Id);
+                }
             }
 
             cancel.ThrowIfCancellationRequested();
-            Strategy.Aggregate(updates, round);
+            var droppedBytesDown = dropped.Count * Strategy.Global.ByteCount; // a dropped client still received the model
+            if (updates.Count > 0)
+            {
+                Strategy.Aggregate(updates, round);
+            }
+
             Strategy.Global.CopyTo(GlobalModule);
             var test = TestData is null || !evaluate ? new Evaluation(double.NaN, double.NaN, 0) : EvaluateTest(TestData);
-            var weight = updates.Sum(u => (double)u.SampleCount);
+            var weight = Math.Max(1, updates.Sum(u => (double)u.SampleCount));
             var result = new RoundResult
             {
                 Round = round,
                 Strategy = Strategy.Name,
                 SampledClients = sampled.Select(i => Clients[i].Id).ToArray(),
-                TrainLoss = updates.Sum(u => u.TrainLoss * u.SampleCount) / weight,
+                TrainLoss = updates.Count == 0 ? double.NaN : updates.Sum(u => u.TrainLoss * u.SampleCount) / weight,
+                DroppedClients = [.. dropped],
                 TestLoss = test.Loss,
                 TestAccuracy = test.Accuracy,
                 BytesUp = updates.Sum(u => u.BytesUp),
-                BytesDown = updates.Sum(u => u.BytesDown),
+                BytesDown = updates.Sum(u => u.BytesDown) + droppedBytesDown,
                 Duration = clock.Elapsed,
                 Metrics = updates.SelectMany(u => u.Metrics).GroupBy(m => m.Key)
                     .ToDictionary(g => g.Key, g => g.Average(m => m.Value)),

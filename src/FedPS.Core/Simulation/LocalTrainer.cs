@@ -1,5 +1,6 @@
 using FedPS.Core.Federation;
 using FedPS.Core.Models;
+using FedPS.Core.Optim;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -19,43 +20,33 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker)
     /// <summary>
     /// Loads <paramref name="start"/> (the trainable parameters; frozen ones stay as the worker holds them) into the worker, takes the client's local steps and returns the resulting
     /// parameters. <paramref name="penalty"/>, if given, is added to each minibatch loss (e.g. FedProx's proximal term).
+    /// <paramref name="optimizer"/>, if given, is used instead of a fresh one from the client's spec (e.g. Sophia
+    /// with state carried across rounds; it must be bound to <see cref="Worker"/>'s parameters, and the caller keeps it).
     /// Cancellation is checked between steps; the caller's state is untouched when it fires.
     /// </summary>
     public ClientUpdate Train(FedClient client, ParameterSet start, int round, long seed, CancellationToken cancel,
-        Func<nn.Module<Tensor, Tensor>, Tensor>? penalty = null, IProgress<LocalProgress>? progress = null)
+        Func<nn.Module<Tensor, Tensor>, Tensor>? penalty = null, IProgress<LocalProgress>? progress = null,
+        ILocalOptimizer? optimizer = null)
     {
         start.CopyTo(Worker);
         Worker.train();
         var spec = client.Training;
         var data = client.Data.Data;
         var steps = spec.StepsFor(data.Count);
-        var batch = Math.Min(spec.BatchSize, data.Count);
-        using var generator = new Generator((ulong)SeedSequence.Derive(seed, round, client.Id, (long)SeedPurpose.Shuffling));
-        using var optimizer = spec.Optimizer.Create(Worker.parameters().Where(p => p.requires_grad));
-
+        using var batches = new MinibatchStream(data, spec.BatchSize, seed, round, client.Id);
+        using var estimatorGenerator = new Generator((ulong)SeedSequence.Derive(seed, round, client.Id, (long)SeedPurpose.Estimator));
+        var local = optimizer ?? spec.Optimizer.Create(Worker.parameters().Where(p => p.requires_grad));
         double lossSum = 0;
-        Tensor? order = null;
-        var position = 0;
+        IReadOnlyDictionary<string, double> metrics;
         try
         {
             for (var step = 1; step <= steps; step++)
             {
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
-                if (order is null || position >= data.Count)
-                {
-                    order?.Dispose();
-                    order = randperm(data.Count, generator: generator).MoveToOuterDisposeScope();
-                    position = 0;
-                }
-
-                var length = Math.Min(batch, data.Count - position);
-                var index = order!.narrow(0, position, length).to(data.Features.device);
-                position += length;
-
-                optimizer.zero_grad();
-                var logits = Worker.forward(data.Features.index_select(0, index));
-                var loss = Losses.CrossEntropy(logits, data.Labels.index_select(0, index));
+                var (inputs, labels) = batches.Next();
+                local.ZeroGrad();
+                var loss = Losses.CrossEntropy(Worker.forward(inputs), labels);
                 var value = loss.item<float>();
                 if (!float.IsFinite(value))
                 {
@@ -64,13 +55,18 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker)
 
                 lossSum += value;
                 (penalty is null ? loss : loss + penalty(Worker)).backward();
-                optimizer.step();
+                local.Step(new Minibatch(Worker, inputs, labels, estimatorGenerator));
                 progress?.Report(new LocalProgress(client.Id, step, steps));
             }
+
+            metrics = local.CollectMetrics();
         }
         finally
         {
-            order?.Dispose();
+            if (optimizer is null)
+            {
+                local.Dispose();
+            }
         }
 
         var parameters = ParameterSet.From(Worker, trainableOnly: true);
@@ -80,7 +76,7 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker)
             throw new FedDivergenceException(client.Id, round, steps, double.NaN);
         }
 
-        return new ClientUpdate
+        var update = new ClientUpdate
         {
             ClientId = client.Id,
             SampleCount = data.Count,
@@ -90,5 +86,11 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker)
             BytesDown = start.ByteCount,
             BytesUp = parameters.ByteCount,
         };
+        foreach (var (name, value) in metrics)
+        {
+            update.Metrics[name] = value;
+        }
+
+        return update;
     }
 }

@@ -9,6 +9,9 @@ public sealed record RoundResult
 
     public required int[] SampledClients { get; init; }
 
+    /// <summary>Sampled clients whose update was dropped because their training diverged (with -OnDivergence Continue).</summary>
+    public int[] DroppedClients { get; init; } = [];
+
     /// <summary>Mean local training loss of the sampled clients, weighted by sample count.</summary>
     public required double TrainLoss { get; init; }
 
@@ -71,3 +74,13 @@ public sealed record LossMeasurement(string Scope, int? ClientId, string Data, i
 
 /// <summary>Progress inside a round: which client is training and how far it is.</summary>
 public readonly record struct RoundProgress(int Round, int ClientIndex, int ClientCount, int ClientId, int Step, int Steps);
+
+/// <summary>What a round does when a client's training diverges (NaN/Inf loss or parameters).</summary>
+public enum DivergencePolicy
+{
+    /// <summary>Stop the run with a <see cref="FedDivergenceException"/> naming client, round and step.</summary>
+    Stop,
+
+    /// <summary>Drop that client's update, record it in <see cref="RoundResult.DroppedClients"/>, and go on.</summary>
+    Continue,
+}

@@ -35,4 +35,5 @@ public enum SeedPurpose
     ClientSampling = 1,
     Shuffling = 2,
     Estimator = 3,
+    GradientSampling = 4,
 }

@@ -89,6 +89,24 @@ public sealed class FedServerTests
     }
 
     [Fact]
+    public void With_OnDivergence_Continue_a_diverging_client_is_dropped_and_recorded()
+    {
+        var train = TestData.Blobs(600, seed: 11);
+        var model = new FedModel(new ModelSpec("Mlp", [1, 4, 4], 3, [16]), 1);
+        var clients = FedClientData.Split(train, new IidPartitioner(), 4, 1)
+            .Select(d => new FedClient(d, new LocalTrainingSpec { BatchSize = 16, Optimizer = OptimizerSpec.Sgd(d.Id == 2 ? 1e12 : 0.1) }))
+            .ToArray();
+        using var server = new FedServer(model, clients, new FedAvg(), onDivergence: DivergencePolicy.Continue);
+
+        var results = new[] { server.RunRound(), server.RunRound() };
+
+        Assert.All(results, r => Assert.Equal([2], r.DroppedClients));
+        Assert.All(results, r => Assert.Equal(4, r.SampledClients.Length));
+        Assert.True(server.Strategy.Global.AllFinite());
+        Assert.Equal(2, server.Round);
+    }
+
+    [Fact]
     public void A_model_that_does_not_fit_the_data_is_rejected_with_both_shapes()
     {
         var train = TestData.Blobs(40, seed: 2);

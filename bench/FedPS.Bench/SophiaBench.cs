@@ -1,0 +1,101 @@
+using System.Globalization;
+using FedPS.Core.Data;
+using FedPS.Core.Data.Partitioning;
+using FedPS.Core.Federation;
+using FedPS.Core.Federation.Strategies;
+using FedPS.Core.Models;
+using FedPS.Core.Optim;
+using FedPS.Core.Simulation;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FedPS.Bench;
+
+/// <summary>
+/// Sophia's cost against AdamW on the CNN: k = 10 training steps (forward, backward, update) per candidate, so
+/// Sophia's time includes one Hessian refresh (GNB: an extra forward and backward) per k steps, as in the paper's
+/// per-step comparison. Also the update alone (gradients fixed, no refresh) to isolate the optimizer's arithmetic.
+/// </summary>
+internal static class SophiaStepBench
+{
+    public static void Run(string[] args)
+    {
+        var architecture = args.Length > 0 ? ModelSpec.Canonical(args[0]) : "Cnn";
+        var threads = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 1;
+        const int batch = 32;
+        const int k = 10;
+        torch.set_num_threads(threads);
+        var train = DatasetCatalog.Get("mnist").Load("train", CPU);
+        var spec = new ModelSpec(architecture, train.Shape, train.ClassCount, ModelSpec.DefaultMlpHidden);
+        var inputs = train.Features.narrow(0, 0, batch);
+        var labels = train.Labels.narrow(0, 0, batch);
+        var adamModule = spec.Build(1);
+        var sophiaModule = spec.Build(1);
+        var sgdModule = spec.Build(1);
+        using var adamw = OptimizerSpec.Defaults("AdamW").Create(adamModule.parameters());
+        using var sgd = OptimizerSpec.Defaults("Sgd").Create(sgdModule.parameters());
+        using var sophia = OptimizerSpec.Defaults("Sophia").CreateSophia(sophiaModule.parameters());
+        using var generator = new Generator(1);
+
+        void Steps(nn.Module<Tensor, Tensor> module, ILocalOptimizer optimizer)
+        {
+            for (var step = 0; step < k; step++)
+            {
+                using var scope = NewDisposeScope();
+                optimizer.ZeroGrad();
+                var loss = Losses.CrossEntropy(module.forward(inputs), labels);
+                _ = loss.item<float>();
+                loss.backward();
+                optimizer.Step(new Minibatch(module, inputs, labels, generator));
+            }
+        }
+
+        var full = Measure.Interleaved(7, () => Steps(adamModule, adamw), () => Steps(sophiaModule, sophia), () => Steps(sgdModule, sgd));
+
+        // The update alone: gradients computed once, then k updates each (Sophia without refresh).
+        Losses.CrossEntropy(adamModule.forward(inputs), labels).backward();
+        Losses.CrossEntropy(sophiaModule.forward(inputs), labels).backward();
+        Losses.CrossEntropy(sgdModule.forward(inputs), labels).backward();
+        var batchForUpdates = new Minibatch(adamModule, inputs, labels, generator);
+        var update = Measure.Interleaved(7,
+            () => { for (var i = 0; i < k; i++) { adamw.Step(batchForUpdates); } },
+            () => { for (var i = 0; i < k; i++) { sophia.Step(); } },
+            () => { for (var i = 0; i < k; i++) { sgd.Step(batchForUpdates); } });
+
+        Console.WriteLine($"sophia-step: {architecture} on MNIST-shaped batches of {batch}, {threads} thread(s), {k} steps per sample, median of 7");
+        Console.WriteLine($"  AdamW, {k} training steps                 {full[0],8:F3} s");
+        Console.WriteLine($"  Sophia-G, {k} training steps (1 refresh)  {full[1],8:F3} s");
+        Console.WriteLine($"  SGD, {k} training steps                   {full[2],8:F3} s");
+        Console.WriteLine($"  ratio Sophia / AdamW (incl. refresh)     {full[1] / full[0],8:F3}   (target <= 1.15)");
+        Console.WriteLine($"  ratio Sophia / SGD (incl. refresh)       {full[1] / full[2],8:F3}");
+        Console.WriteLine($"  update only, per step: AdamW {update[0] * 1000 / k:F3} ms, Sophia {update[1] * 1000 / k:F3} ms, SGD {update[2] * 1000 / k:F3} ms");
+    }
+}
+
+/// <summary>A Fed-Sophia round against a FedAvg(SGD) round with the same clients, local steps and batches.</summary>
+internal static class FedSophiaRoundBench
+{
+    public static void Run(string[] args)
+    {
+        var architecture = args.Length > 0 ? ModelSpec.Canonical(args[0]) : "Mlp";
+        var clientsCount = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 10;
+        var steps = args.Length > 2 ? int.Parse(args[2], CultureInfo.InvariantCulture) : 20;
+        var threads = args.Length > 3 ? int.Parse(args[3], CultureInfo.InvariantCulture) : 1;
+        torch.set_num_threads(threads);
+        var train = DatasetCatalog.Get("mnist").Load("train", CPU);
+        var spec = new ModelSpec(architecture, train.Shape, train.ClassCount, ModelSpec.DefaultMlpHidden);
+        var parts = FedClientData.Split(train, new IidPartitioner(), clientsCount, 1);
+
+        FedServer Server(FederatedStrategy strategy, OptimizerSpec optimizer) => new(new FedModel(spec, 1),
+            parts.Select(d => new FedClient(d, new LocalTrainingSpec { BatchSize = 32, Steps = steps, Optimizer = optimizer })).ToArray(),
+            strategy, seed: 1);
+
+        using var fedAvg = Server(new FedAvg(), OptimizerSpec.Sgd(0.1));
+        using var fedSophia = Server(new FedSophia(), OptimizerSpec.Sophia(1e-3));
+        var times = Measure.Interleaved(5, () => fedAvg.RunRound(), () => fedSophia.RunRound());
+        Console.WriteLine($"fedsophia-round: {architecture} on MNIST, {clientsCount} clients x {steps} steps of batch 32, {threads} thread(s), median of 5");
+        Console.WriteLine($"  FedAvg(SGD) round      {times[0],8:F3} s");
+        Console.WriteLine($"  FedSophia round        {times[1],8:F3} s");
+        Console.WriteLine($"  ratio FedSophia/FedAvg {times[1] / times[0],8:F3}   (target <= 1.2)");
+    }
+}

@@ -1,0 +1,41 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace FedPS.Core.Optim;
+
+/// <summary>
+/// The minibatch a local step trained on, as an optimizer that needs more than gradients sees it: Sophia
+/// re-estimates curvature on it, a Newton-type method takes Hessian-vector products on it. <see cref="Generator"/>
+/// is the seeded source for any sampling the optimizer does (GNB labels, Hutchinson probes), so runs stay reproducible.
+/// </summary>
+public sealed record Minibatch(nn.Module<Tensor, Tensor> Model, Tensor Inputs, Tensor Labels, Generator Generator);
+
+/// <summary>
+/// A client's local optimizer: the one seam between <see cref="Simulation.LocalTrainer"/> and any update rule
+/// (torch's SGD/Adam/AdamW, or Sophia with its curvature estimator). The trainer computes the minibatch loss and
+/// its gradients; <see cref="Step"/> updates the parameters and may use the model and the minibatch itself.
+/// </summary>
+public interface ILocalOptimizer : IDisposable
+{
+    void ZeroGrad();
+
+    /// <summary>One update from the parameters' current gradients of the loss on <paramref name="batch"/>.</summary>
+    void Step(Minibatch batch);
+
+    /// <summary>Optimizer-specific numbers since the last call (e.g. Sophia's win rate); resets them.</summary>
+    IReadOnlyDictionary<string, double> CollectMetrics();
+}
+
+/// <summary>torch's own optimizers (SGD, Adam, AdamW) behind <see cref="ILocalOptimizer"/>.</summary>
+public sealed class TorchLocalOptimizer(torch.optim.Optimizer optimizer) : ILocalOptimizer
+{
+    private static readonly IReadOnlyDictionary<string, double> NoMetrics = new Dictionary<string, double>();
+
+    public void ZeroGrad() => optimizer.zero_grad();
+
+    public void Step(Minibatch batch) => optimizer.step();
+
+    public IReadOnlyDictionary<string, double> CollectMetrics() => NoMetrics;
+
+    public void Dispose() => optimizer.Dispose();
+}
