@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -23,7 +24,13 @@ public sealed class ExperimentConfig
     private const string SeedsKey = "seeds";
     private const string SeedKey = "seed";
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+    // Only settable properties: the canonical JSON holds exactly what a config can set (and binds back),
+    // never values the option records compute from them.
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SettableOnly } },
+    };
 
     private ExperimentConfig(string source, YamlMappingNode settings, IReadOnlyList<SweepAxis> axes)
     {
@@ -114,6 +121,14 @@ public sealed class ExperimentConfig
         }
 
         return new ExperimentPlan(runs.Count == 0 ? "experiment" : runs[0].Spec.Name, Source, runs);
+    }
+
+    private static void SettableOnly(JsonTypeInfo type)
+    {
+        foreach (var computed in type.Properties.Where(p => p.Set is null).ToArray())
+        {
+            type.Properties.Remove(computed);
+        }
     }
 
     /// <summary>The resolved config of one run as canonical JSON (what the store keeps and a checkpoint is checked against).</summary>
