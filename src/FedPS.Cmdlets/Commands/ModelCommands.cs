@@ -9,7 +9,7 @@ namespace FedPS.Cmdlets.Commands;
 
 [Cmdlet(VerbsCommon.New, "FedModel")]
 [OutputType(typeof(FedModel))]
-public sealed class NewFedModelCommand : FedCmdlet
+public sealed class NewFedModelCommand : LoraModelCmdlet
 {
     [Parameter(Mandatory = true, Position = 0)]
     [ArgumentCompleter(typeof(ArchitectureNameCompleter))]
@@ -55,6 +55,26 @@ public sealed class NewFedModelCommand : FedCmdlet
     [ValidateRange(1, 8192)]
     public int Embedding { get; set; } = 128;
 
+    protected override void Process()
+    {
+        var architecture = ModelSpec.Canonical(Architecture);
+        var lora = Lora;
+        if (architecture == "Gpt")
+        {
+            var tokenizer = FedPS.Core.Models.Tokenizers.TokenizerCatalog.Get(Tokenizer);
+            var context = ContextLength ?? (MyInvocation.BoundParameters.ContainsKey(nameof(InputShape)) && InputShape.Length == 1 ? InputShape[0] : 64);
+            var config = new GptConfig(tokenizer.VocabularySize, context, Layers, Heads, Embedding, tokenizer.Name);
+            WriteObject(new FedModel(ModelSpec.ForGpt(config, lora), Seed));
+            return;
+        }
+
+        WriteObject(new FedModel(new ModelSpec(architecture, InputShape, Classes, Hidden) { Lora = lora }, Seed));
+    }
+}
+
+/// <summary>The LoRA parameters shared by the cmdlets that create a model (New-FedModel, Import-FedModel).</summary>
+public abstract class LoraModelCmdlet : FedCmdlet
+{
     /// <summary>Add LoRA adapters of this rank and freeze every other weight.</summary>
     [Parameter]
     [ValidateRange(1, 1024)]
@@ -69,28 +89,8 @@ public sealed class NewFedModelCommand : FedCmdlet
     [Parameter]
     public LoraTargets LoraTargets { get; set; } = LoraTargets.Attention;
 
-    protected override void Process()
-    {
-        var architecture = ModelSpec.Canonical(Architecture);
-        var lora = LoraParameters.Spec(LoraRank, LoraAlpha, LoraDropout, LoraTargets);
-        if (architecture == "Gpt")
-        {
-            var tokenizer = FedPS.Core.Models.Tokenizers.TokenizerCatalog.Get(Tokenizer);
-            var context = ContextLength ?? (MyInvocation.BoundParameters.ContainsKey(nameof(InputShape)) && InputShape.Length == 1 ? InputShape[0] : 64);
-            var config = new GptConfig(tokenizer.VocabularySize, context, Layers, Heads, Embedding, tokenizer.Name);
-            WriteObject(new FedModel(ModelSpec.ForGpt(config, lora), Seed));
-            return;
-        }
-
-        WriteObject(new FedModel(new ModelSpec(architecture, InputShape, Classes, Hidden) { Lora = lora }, Seed));
-    }
-}
-
-/// <summary>The LoRA knobs shared by New-FedModel and Import-FedModel.</summary>
-internal static class LoraParameters
-{
-    public static LoraSpec? Spec(int? rank, double alpha, double dropout, LoraTargets targets) =>
-        rank is { } r ? new LoraSpec(r, alpha, dropout, targets).Validated() : null;
+    /// <summary>The adapters asked for, validated; null without -LoraRank.</summary>
+    protected LoraSpec? Lora => LoraRank is { } rank ? new LoraSpec(rank, LoraAlpha, LoraDropout, LoraTargets).Validated() : null;
 }
 
 [Cmdlet(VerbsData.Save, "FedModel", SupportsShouldProcess = true, DefaultParameterSetName = ModelSet)]
@@ -136,25 +136,12 @@ public sealed class SaveFedModelCommand : FedCmdlet
 
 [Cmdlet(VerbsData.Import, "FedModel")]
 [OutputType(typeof(FedModel))]
-public sealed class ImportFedModelCommand : FedCmdlet
+public sealed class ImportFedModelCommand : LoraModelCmdlet
 {
     /// <summary>A GPT checkpoint folder (model.safetensors + config.json), e.g. written by Save-FedModel or Hugging Face.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     public string Path { get; set; } = string.Empty;
-
-    [Parameter]
-    [ValidateRange(1, 1024)]
-    public int? LoraRank { get; set; }
-
-    [Parameter]
-    public double LoraAlpha { get; set; } = 16;
-
-    [Parameter]
-    public double LoraDropout { get; set; }
-
-    [Parameter]
-    public LoraTargets LoraTargets { get; set; } = LoraTargets.Attention;
 
     /// <summary>Seeds the fresh LoRA adapters.</summary>
     [Parameter]
@@ -168,7 +155,7 @@ public sealed class ImportFedModelCommand : FedCmdlet
             folder = System.IO.Path.GetDirectoryName(folder)!;
         }
 
-        WriteObject(GptCheckpoint.Load(folder, LoraParameters.Spec(LoraRank, LoraAlpha, LoraDropout, LoraTargets), Seed));
+        WriteObject(GptCheckpoint.Load(folder, Lora, Seed));
     }
 }
 
