@@ -17,6 +17,35 @@ public sealed class MiraRunTests : IDisposable
     [Fact]
     public void A_tiny_mira_run_on_two_real_format_tasks_lowers_each_clients_local_loss()
     {
+        var (model, clients) = TwoTaskClients();
+        using var server = new FedServer(model, clients, new Mira(lambda: 0.1), seed: 2);
+        var before = server.MeasureClients(test: true).Select(m => m.Loss).ToArray();
+
+        for (var r = 0; r < 4; r++)
+        {
+            server.RunRound();
+        }
+
+        var after = server.MeasureClients(test: true).Select(m => m.Loss).ToArray();
+        Assert.All(before.Zip(after), p => Assert.True(p.Second < p.First - 0.1, $"local test loss {p.First} -> {p.Second}"));
+        Assert.Equal(server.History[0].BytesUp, 2 * model.TrainableParameterCount * sizeof(float));
+    }
+
+    [Fact]
+    public void Local_only_clients_train_but_send_nothing()
+    {
+        var (model, clients) = TwoTaskClients();
+        using var server = new FedServer(model, clients, Mira.LocalOnly(), seed: 2);
+
+        var round = server.RunRound();
+
+        Assert.Equal(0, round.BytesUp);
+        Assert.Equal(0, round.BytesDown);
+        Assert.True(double.IsFinite(round.TrainLoss));
+    }
+
+    private (FedModel Model, FedClient[] Clients) TwoTaskClients()
+    {
         var package = new TextPackage("fixture", "test files", PackageSource.Debian("fixture", "x"), []);
         TextFixtures.WriteDictd(folder, "dict", Enumerable.Range(0, 40)
             .Select(i => ($"w{i}", $"w{i}\nwort{i % 7}\n")).ToArray());
@@ -34,17 +63,7 @@ public sealed class MiraRunTests : IDisposable
         var clients = FedClientData.ByTask(tasks.Select(t => (t.Train, (FedDataset?)t.Test)).ToArray(), 1, 0)
             .Select(d => new FedClient(d, new LocalTrainingSpec { BatchSize = 8, Steps = 5, Optimizer = new OptimizerSpec { Name = "Adam", LearningRate = 0.01 } }))
             .ToArray();
-        using var server = new FedServer(model, clients, new Mira(lambda: 0.1), seed: 2);
-        var before = server.MeasureClients(test: true).Select(m => m.Loss).ToArray();
-
-        for (var r = 0; r < 4; r++)
-        {
-            server.RunRound();
-        }
-
-        var after = server.MeasureClients(test: true).Select(m => m.Loss).ToArray();
-        Assert.All(before.Zip(after), p => Assert.True(p.Second < p.First - 0.1, $"local test loss {p.First} -> {p.Second}"));
-        Assert.Equal(server.History[0].BytesUp, 2 * model.TrainableParameterCount * sizeof(float));
+        return (model, clients);
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);

@@ -70,6 +70,19 @@ public sealed class Mira : FederatedStrategy
             ? own
             : throw new FedPSException(FedErrorKind.ObjectNotFound, $"Mira has no client {clientId}.", clientId);
 
+    /// <summary>Local-only clients (λ = 0) keep their adapters on the device: nothing crosses the network.</summary>
+    public override ClientUpdate TrainClient(ClientRound work)
+    {
+        var update = base.TrainClient(work);
+        if (Lambda == 0)
+        {
+            update.BytesUp = 0;
+            update.BytesDown = 0;
+        }
+
+        return update;
+    }
+
     public override void Aggregate(IReadOnlyList<ClientUpdate> updates, int round)
     {
         foreach (var update in updates)
