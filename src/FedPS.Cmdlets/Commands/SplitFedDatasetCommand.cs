@@ -1,61 +1,8 @@
 using System.Management.Automation;
-using FedPS.Cmdlets.Completion;
-using FedPS.Core;
 using FedPS.Core.Data;
 using FedPS.Core.Data.Partitioning;
-using FedPS.Core.Runtime;
 
 namespace FedPS.Cmdlets.Commands;
-
-[Cmdlet(VerbsLifecycle.Install, "FedDataset", SupportsShouldProcess = true)]
-[OutputType(typeof(DatasetInstallation))]
-public sealed class InstallFedDatasetCommand : FedCmdlet
-{
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(InstallableNameCompleter))]
-    public string[] Name { get; set; } = [];
-
-    /// <summary>Download and replace the files even when they are already installed.</summary>
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    protected override void Process()
-    {
-        var installer = new DataInstaller(message => WriteVerbose(message));
-        foreach (var name in Name)
-        {
-            var dataset = DataCatalog.Get(name);
-            var replacing = dataset.IsInstalled && Force;
-            if (dataset.IsInstalled && !Force)
-            {
-                WriteObject(installer.Install(dataset));
-                continue;
-            }
-
-            var action = replacing ? "Replace the installed files" : $"Install from {dataset.Source}";
-            if (ShouldProcess(dataset.Folder, action))
-            {
-                WriteObject(installer.Install(dataset, force: Force));
-            }
-        }
-    }
-}
-
-[Cmdlet(VerbsData.Import, "FedDataset")]
-[OutputType(typeof(FedDataset))]
-public sealed class ImportFedDatasetCommand : FedCmdlet
-{
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(DatasetNameCompleter))]
-    public string Name { get; set; } = string.Empty;
-
-    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
-    [ArgumentCompleter(typeof(SplitNameCompleter))]
-    public string Split { get; set; } = "train";
-
-    protected override void Process() =>
-        WriteObject(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current));
-}
 
 [Cmdlet(VerbsCommon.Split, "FedDataset", DefaultParameterSetName = IidSet)]
 [OutputType(typeof(FedClientData))]

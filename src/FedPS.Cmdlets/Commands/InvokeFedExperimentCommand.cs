@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using FedPS.Cmdlets.Completion;
@@ -7,38 +6,6 @@ using FedPS.Core.Experiments;
 using FedPS.Core.Simulation;
 
 namespace FedPS.Cmdlets.Commands;
-
-/// <summary>Reads -Config (a YAML path or a hashtable) and expands it: shared by the experiment cmdlets.</summary>
-internal static class ConfigParameter
-{
-    public static ExperimentPlan Expand(PSCmdlet cmdlet, object config, bool force)
-    {
-        var value = config is PSObject ps ? ps.BaseObject : config;
-        var parsed = value switch
-        {
-            IDictionary map => ExperimentConfig.FromDictionary(map),
-            string path => ExperimentConfig.Load(cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path)),
-            FileInfo file => ExperimentConfig.Load(file.FullName),
-            _ => throw new FedPSException(FedErrorKind.InvalidArgument,
-                "-Config takes the path of a YAML file or a hashtable of settings.", config),
-        };
-        return parsed.Expand(ExperimentConfig.DefaultMaxRuns, force);
-    }
-}
-
-[Cmdlet(VerbsCommon.Get, "FedExperimentPlan")]
-[OutputType(typeof(PlannedRun))]
-public sealed class GetFedExperimentPlanCommand : FedCmdlet
-{
-    /// <summary>A YAML file or a hashtable.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
-    public object Config { get; set; } = null!;
-
-    [Parameter]
-    public SwitchParameter Force { get; set; }
-
-    protected override void Process() => WriteObject(ConfigParameter.Expand(this, Config, Force).Runs, enumerateCollection: true);
-}
 
 [Cmdlet(VerbsLifecycle.Invoke, "FedExperiment", SupportsShouldProcess = true)]
 [OutputType(typeof(FedRun))]

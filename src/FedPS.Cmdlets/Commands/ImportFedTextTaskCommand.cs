@@ -3,10 +3,8 @@ using FedPS.Cmdlets.Completion;
 using FedPS.Core;
 using FedPS.Core.Data;
 using FedPS.Core.Data.Text;
-using FedPS.Core.Models;
 using FedPS.Core.Models.Tokenizers;
 using FedPS.Core.Runtime;
-using FedPS.Core.Simulation;
 
 namespace FedPS.Cmdlets.Commands;
 
@@ -110,54 +108,6 @@ public sealed class ImportFedTextTaskCommand : FedCmdlet
             {
                 yield return definition;
             }
-        }
-    }
-}
-
-[Cmdlet(VerbsLifecycle.Invoke, "FedGenerate", DefaultParameterSetName = ModelSet)]
-[OutputType(typeof(GeneratedText))]
-public sealed class InvokeFedGenerateCommand : FedCmdlet
-{
-    private const string ModelSet = "Model";
-    private const string ServerSet = "Server";
-
-    [Parameter(Mandatory = true, ParameterSetName = ModelSet)]
-    public FedModel Model { get; set; } = null!;
-
-    [Parameter(Mandatory = true, ParameterSetName = ServerSet)]
-    public FedServer Server { get; set; } = null!;
-
-    /// <summary>Whose model writes: a client's own (Mira, LocalOnly) or, without it, the server's global model.</summary>
-    [Parameter(ParameterSetName = ServerSet)]
-    public int? ClientId { get; set; }
-
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    public string[] Prompt { get; set; } = [];
-
-    [Parameter]
-    [ValidateRange(1, 4096)]
-    public int MaxTokens { get; set; } = 48;
-
-    /// <summary>0 is greedy decoding; above 0, sampling from softmax(logits / temperature).</summary>
-    [Parameter]
-    [ValidateRange(0.0, 100.0)]
-    public double Temperature { get; set; }
-
-    [Parameter]
-    public int Seed { get; set; }
-
-    protected override void Process()
-    {
-        var model = Model ?? Server.Model;
-        var config = model.Spec.Gpt ?? throw new FedPSException(FedErrorKind.InvalidArgument,
-            $"Invoke-FedGenerate needs a Gpt model, not {model.Architecture}.", model);
-        var tokenizer = TokenizerCatalog.Get(config.Tokenizer);
-        foreach (var prompt in Prompt)
-        {
-            // Escapes such as "`n" already arrive as newlines; a literal \n in a prompt is taken as one too.
-            var text = prompt.Replace("\\n", "\n", StringComparison.Ordinal);
-            var module = Server is null ? model.Module : Server.ModuleFor(ClientId);
-            WriteObject(TextGeneration.Generate(module, tokenizer, config.ContextLength, text, MaxTokens, Temperature, Seed, ClientId));
         }
     }
 }

@@ -4,13 +4,6 @@ using FedPS.Core.Runtime;
 
 namespace FedPS.Cmdlets.Commands;
 
-[Cmdlet(VerbsCommon.Get, "FedDevice")]
-[OutputType(typeof(FedDevice))]
-public sealed class GetFedDeviceCommand : FedCmdlet
-{
-    protected override void End() => WriteObject(FedDevice.Get());
-}
-
 [Cmdlet(VerbsCommon.Set, "FedDevice")]
 [OutputType(typeof(FedDevice))]
 public sealed class SetFedDeviceCommand : FedCmdlet

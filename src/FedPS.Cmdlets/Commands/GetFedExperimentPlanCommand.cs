@@ -1,0 +1,18 @@
+using System.Management.Automation;
+using FedPS.Core.Experiments;
+
+namespace FedPS.Cmdlets.Commands;
+
+[Cmdlet(VerbsCommon.Get, "FedExperimentPlan")]
+[OutputType(typeof(PlannedRun))]
+public sealed class GetFedExperimentPlanCommand : FedCmdlet
+{
+    /// <summary>A YAML file or a hashtable.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    public object Config { get; set; } = null!;
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void Process() => WriteObject(ConfigParameter.Expand(this, Config, Force).Runs, enumerateCollection: true);
+}

@@ -1,0 +1,22 @@
+using System.Management.Automation;
+using FedPS.Cmdlets.Completion;
+using FedPS.Core.Data;
+using FedPS.Core.Runtime;
+
+namespace FedPS.Cmdlets.Commands;
+
+[Cmdlet(VerbsData.Import, "FedDataset")]
+[OutputType(typeof(FedDataset))]
+public sealed class ImportFedDatasetCommand : FedCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(DatasetNameCompleter))]
+    public string Name { get; set; } = string.Empty;
+
+    [Parameter(Position = 1, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(SplitNameCompleter))]
+    public string Split { get; set; } = "train";
+
+    protected override void Process() =>
+        WriteObject(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current));
+}

@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using FedPS.Cmdlets.Completion;
+using FedPS.Core.Data;
+
+namespace FedPS.Cmdlets.Commands;
+
+[Cmdlet(VerbsLifecycle.Install, "FedDataset", SupportsShouldProcess = true)]
+[OutputType(typeof(DatasetInstallation))]
+public sealed class InstallFedDatasetCommand : FedCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(InstallableNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>Download and replace the files even when they are already installed.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    protected override void Process()
+    {
+        var installer = new DataInstaller(message => WriteVerbose(message));
+        foreach (var name in Name)
+        {
+            var dataset = DataCatalog.Get(name);
+            var replacing = dataset.IsInstalled && Force;
+            if (dataset.IsInstalled && !Force)
+            {
+                WriteObject(installer.Install(dataset));
+                continue;
+            }
+
+            var action = replacing ? "Replace the installed files" : $"Install from {dataset.Source}";
+            if (ShouldProcess(dataset.Folder, action))
+            {
+                WriteObject(installer.Install(dataset, force: Force));
+            }
+        }
+    }
+}

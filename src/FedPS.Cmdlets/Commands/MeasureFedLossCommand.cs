@@ -1,0 +1,47 @@
+using System.Management.Automation;
+using FedPS.Core;
+using FedPS.Core.Data;
+using FedPS.Core.Simulation;
+
+namespace FedPS.Cmdlets.Commands;
+
+[Cmdlet(VerbsDiagnostic.Measure, "FedLoss", DefaultParameterSetName = GlobalSet)]
+[OutputType(typeof(LossMeasurement))]
+public sealed class MeasureFedLossCommand : FedCmdlet
+{
+    private const string GlobalSet = "Global";
+    private const string ClientSet = "PerClient";
+
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    public FedServer Server { get; set; } = null!;
+
+    /// <summary>Data to measure on; default the server's test data (global) or each client's own data (-PerClient).</summary>
+    [Parameter]
+    public FedDataset? Data { get; set; }
+
+    /// <summary>Measure each client's model (its own under Mira/LocalOnly, else the global one) instead.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = ClientSet)]
+    public SwitchParameter PerClient { get; set; }
+
+    [Parameter(ParameterSetName = ClientSet)]
+    public int[]? ClientId { get; set; }
+
+    /// <summary>With -PerClient and no -Data: the client's training shard (Train) or its own test data (Test).</summary>
+    [Parameter(ParameterSetName = ClientSet)]
+    [ValidateSet("Train", "Test")]
+    public string Split { get; set; } = "Train";
+
+    protected override void Process()
+    {
+        if (PerClient)
+        {
+            var test = string.Equals(Split, "Test", StringComparison.OrdinalIgnoreCase);
+            WriteObject(Server.MeasureClients(ClientId, Data, test).ToArray(), enumerateCollection: true);
+            return;
+        }
+
+        var data = Data ?? Server.TestData ?? throw new FedPSException(FedErrorKind.InvalidArgument,
+            "The server has no test data; pass -Data (e.g. Import-FedDataset mnist -Split test) or -PerClient.", Server);
+        WriteObject(Server.MeasureGlobal(data));
+    }
+}

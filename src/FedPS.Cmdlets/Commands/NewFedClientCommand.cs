@@ -1,0 +1,53 @@
+using System.Management.Automation;
+using FedPS.Core;
+using FedPS.Core.Data;
+using FedPS.Core.Federation;
+using FedPS.Core.Optim;
+
+namespace FedPS.Cmdlets.Commands;
+
+[Cmdlet(VerbsCommon.New, "FedClient")]
+[OutputType(typeof(FedClient))]
+public sealed class NewFedClientCommand : FedCmdlet
+{
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public FedClientData Data { get; set; } = null!;
+
+    [Parameter]
+    public int BatchSize { get; set; } = 32;
+
+    [Parameter]
+    public int LocalEpochs { get; set; } = 1;
+
+    /// <summary>An exact number of local steps per round; overrides -LocalEpochs.</summary>
+    [Parameter]
+    public int? LocalSteps { get; set; }
+
+    /// <summary>The local optimizer (New-FedOptimizer); default SGD with -LearningRate and -Momentum.</summary>
+    [Parameter]
+    public OptimizerSpec? Optimizer { get; set; }
+
+    [Parameter]
+    public double LearningRate { get; set; } = 0.05;
+
+    [Parameter]
+    public double Momentum { get; set; }
+
+    protected override void Begin()
+    {
+        if (Optimizer is not null && (MyInvocation.BoundParameters.ContainsKey(nameof(LearningRate)) ||
+                                      MyInvocation.BoundParameters.ContainsKey(nameof(Momentum))))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                "Give either -Optimizer or -LearningRate/-Momentum (which build an SGD optimizer), not both.", Optimizer);
+        }
+    }
+
+    protected override void Process() => WriteObject(new FedClient(Data, new LocalTrainingSpec
+    {
+        BatchSize = BatchSize,
+        Epochs = LocalEpochs,
+        Steps = LocalSteps,
+        Optimizer = Optimizer ?? OptimizerSpec.Sgd(LearningRate, Momentum),
+    }));
+}
