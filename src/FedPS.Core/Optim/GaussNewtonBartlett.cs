@@ -32,6 +32,6 @@ public sealed class GaussNewtonBartlett : IHessianEstimator
         var counted = Losses.CountedLabels(sampled); // a tensor: no device sync
         var loss = Losses.CrossEntropy(flat, sampled);
         var gradients = autograd.grad([loss], parameters.Cast<Tensor>().ToArray());
-        return gradients.Select(g => g.detach().square().mul_(counted)).ToArray();
+        return gradients.Select(g => g.pow_(2).mul_(counted)).ToArray(); // fresh from autograd.grad: ours to square in place
     }
 }
