@@ -117,7 +117,7 @@ public sealed class FedServer : IDisposable
             }
 
             Strategy.Global.CopyTo(GlobalModule);
-            var test = TestData is null || !evaluate ? new Evaluation(double.NaN, double.NaN, 0) : EvaluateTest(TestData);
+            var test = TestData is null || !evaluate ? new Evaluation(double.NaN, double.NaN, 0) : EvaluateGlobal(TestData);
             var weight = Math.Max(1, updates.Sum(u => (double)u.SampleCount));
             var result = new RoundResult
             {
@@ -159,11 +159,14 @@ public sealed class FedServer : IDisposable
         history.AddRange(completed);
     }
 
-    /// <summary>The global model's loss and accuracy on <paramref name="data"/>.</summary>
+    /// <summary>
+    /// The global loss and accuracy on <paramref name="data"/>, as each round's TestLoss reports it: the global
+    /// model's, or under a personalizing strategy the mean over the clients' own models.
+    /// </summary>
     public LossMeasurement MeasureGlobal(FedDataset data)
     {
         Model.EnsureAccepts(data);
-        var e = Evaluator.Evaluate(GlobalModule, data);
+        var e = EvaluateGlobal(data);
         return new LossMeasurement("Global", null, data.Name, e.Samples, e.Loss, e.Accuracy, Round);
     }
 
@@ -212,8 +215,8 @@ public sealed class FedServer : IDisposable
         return trainer.Worker;
     }
 
-    // The global model on the test data; under a personalizing strategy, the mean over the clients' own models.
-    private Evaluation EvaluateTest(FedDataset data)
+    // The global model on the data; under a personalizing strategy, the mean over the clients' own models.
+    private Evaluation EvaluateGlobal(FedDataset data)
     {
         if (!Strategy.IsPersonalized)
         {

@@ -32,6 +32,19 @@ public sealed class MiraRunTests : IDisposable
     }
 
     [Fact]
+    public void The_global_loss_of_a_personalized_server_is_the_one_its_rounds_report()
+    {
+        var (model, clients) = TwoTaskClients();
+        var test = FedDataset.Concat("all tasks", clients.Select(c => c.Data.Test!).ToArray());
+        using var server = new FedServer(model, clients, new Mira(lambda: 0.1), test, seed: 2);
+
+        var round = server.RunRound();
+
+        Assert.Equal(round.TestLoss, server.MeasureGlobal(test).Loss);
+        Assert.Equal(server.MeasureClients(data: test).Average(m => m.Loss), round.TestLoss, 12);
+    }
+
+    [Fact]
     public void Local_only_clients_train_but_send_nothing()
     {
         var (model, clients) = TwoTaskClients();
