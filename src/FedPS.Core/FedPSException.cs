@@ -10,6 +10,12 @@ public enum FedErrorKind
     NotInstalled,
     InvalidOperation,
     Diverged,
+
+    /// <summary>The operating system refused access to a file or folder.</summary>
+    PermissionDenied,
+
+    /// <summary>An input is larger or deeper than FedPS accepts (docs/reliability.md lists the limits).</summary>
+    LimitExceeded,
 }
 
 /// <summary>

@@ -6,6 +6,8 @@ BeforeAll {
     Set-FedDevice -Name cpu -Threads 1 | Out-Null
 
     function Get-ErrorRecord([scriptblock] $Script) {
+        # Per-item failures are non-terminating: Stop makes the first one catchable, as a script would.
+        $ErrorActionPreference = 'Stop'
         try { & $Script; throw 'no error was raised' } catch { $_ }
     }
 

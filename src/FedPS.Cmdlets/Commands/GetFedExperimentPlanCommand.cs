@@ -14,5 +14,5 @@ public sealed class GetFedExperimentPlanCommand : FedCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void Process() => WriteObject(ConfigParameter.Expand(this, Config, Force).Runs, enumerateCollection: true);
+    protected override void Process() => ProcessItem(Config, () => WriteObject(ConfigParameter.Expand(this, Config, Force).Runs, enumerateCollection: true));
 }

@@ -33,7 +33,9 @@ public sealed class GetFedRunCommand : FedCmdlet
     [Parameter]
     public Hashtable? Filter { get; set; }
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Database, Read);
+
+    private void Read()
     {
         var patterns = Name.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToArray();
         var runs = ResultsStore.OpenExisting(GetUnresolvedProviderPathFromPSPath(Database)).GetRuns(Experiment)

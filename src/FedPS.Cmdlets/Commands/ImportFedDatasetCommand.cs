@@ -18,5 +18,5 @@ public sealed class ImportFedDatasetCommand : FedCmdlet
     public string Split { get; set; } = "train";
 
     protected override void Process() =>
-        WriteObject(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current));
+        ProcessItem(Name, () => WriteObject(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current)));
 }

@@ -44,7 +44,9 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
     [Parameter]
     public string? CheckpointPath { get; set; }
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Config, Run);
+
+    private void Run()
     {
         var plan = ConfigParameter.Expand(this, Config, Force);
         var database = GetUnresolvedProviderPathFromPSPath(Database);
@@ -151,7 +153,7 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
         public void RunFailed(PlannedRun run, FedPSException error) => Post(() =>
         {
             finished++;
-            cmdlet.WriteError(ToErrorRecord(error));
+            cmdlet.WriteError(ErrorRecords.From(error, run.Name));
         });
 
         public void Complete() =>
