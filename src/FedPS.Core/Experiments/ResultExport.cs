@@ -14,14 +14,8 @@ public static class ResultExport
 
     public static void Write(IReadOnlyList<FedRun> runs, string path, string format)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(folder))
-        {
-            throw new FedPSException(FedErrorKind.ObjectNotFound, $"The folder '{folder}' does not exist.", folder);
-        }
-
         var text = string.Equals(format, "Json", StringComparison.OrdinalIgnoreCase) ? Json(runs) : Csv(runs);
-        File.WriteAllText(path, text, new UTF8Encoding(false));
+        IO.FileWrites.Replace(path, temp => File.WriteAllText(temp, text, new UTF8Encoding(false)));
     }
 
     public static string Csv(IReadOnlyList<FedRun> runs)
