@@ -150,10 +150,16 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
             cmdlet.WriteObject(result);
         });
 
-        public void RunFailed(PlannedRun run, FedPSException error) => Post(() =>
+        public void RunFailed(PlannedRun run, Exception error) => Post(() =>
         {
             finished++;
             cmdlet.WriteError(ErrorRecords.From(error, run.Name));
+        });
+
+        public void RunHeldElsewhere(PlannedRun run, RunOwner owner) => Post(() =>
+        {
+            finished++;
+            cmdlet.WriteWarning($"{run.Name}: being run by process {owner.ProcessId} on {owner.Host}; left to it.");
         });
 
         public void Complete() =>

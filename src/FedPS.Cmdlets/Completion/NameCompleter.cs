@@ -2,6 +2,7 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using FedPS.Core.Data;
+using FedPS.Core.Experiments;
 using FedPS.Core.Federation;
 using FedPS.Core.Models;
 using FedPS.Core.Optim;
@@ -97,7 +98,7 @@ public sealed class GroupByCompleter : NameCompleter
 
 public sealed class RunStatusCompleter : NameCompleter
 {
-    protected override IEnumerable<string> Names => ["complete", "running", "interrupted", "failed"];
+    protected override IEnumerable<string> Names => Enum.GetValues<RunStatus>().Select(s => s.ToText());
 }
 
 /// <summary>Completes -Name of Invoke-FedExperiment with the run names of the plan its -Config (a YAML path) expands to.</summary>
