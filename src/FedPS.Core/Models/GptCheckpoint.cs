@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TorchSharp;
-using TorchSharp.PyBridge;
+using FedPS.Core.IO;
 using static TorchSharp.torch;
 
 namespace FedPS.Core.Models;
@@ -18,11 +18,20 @@ public static class GptCheckpoint
     /// <summary>Writes the weights (LoRA adapters merged in) and the config into <paramref name="folder"/>.</summary>
     public static void Save(string folder, IReadOnlyDictionary<string, Tensor> weights, GptConfig config, LoraSpec? lora)
     {
-        Directory.CreateDirectory(folder);
+        if (File.Exists(folder))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument, $"Cannot write a checkpoint folder at '{folder}': it is a file.", folder);
+        }
+
+        FileWrites.Guard(folder, () => Directory.CreateDirectory(folder));
         var exported = Gpt2Layout.Export(weights, config, lora);
         try
         {
-            Safetensors.SaveStateDict(Path.Combine(folder, WeightsFile), exported.ToDictionary(p => p.Key, p => p.Value.cpu()));
+            FileWrites.Replace(Path.Combine(folder, WeightsFile), temp =>
+            {
+                using var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None);
+                SafetensorsFile.Write(file, exported.Select(p => (p.Key, p.Value)).ToArray(), new Dictionary<string, string> { ["format"] = "pt" });
+            });
         }
         finally
         {
@@ -42,7 +51,7 @@ public static class GptCheckpoint
             ["n_head"] = config.Heads,
             ["fedps_tokenizer"] = config.Tokenizer,
         };
-        File.WriteAllText(Path.Combine(folder, ConfigFile), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        FileWrites.Replace(Path.Combine(folder, ConfigFile), temp => File.WriteAllText(temp, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
     }
 
     /// <summary>Reads config.json (GPT-2's keys; the tokenizer defaults to Gpt2 for a Hugging Face folder).</summary>
@@ -78,7 +87,7 @@ public static class GptCheckpoint
             throw new FedPSException(FedErrorKind.ObjectNotFound, $"'{folder}' is not a GPT checkpoint folder: '{path}' is missing.", path);
         }
 
-        var checkpoint = Safetensors.LoadStateDict(path);
+        var checkpoint = SafetensorsFile.Load(path);
         try
         {
             var weights = Gpt2Layout.Import(checkpoint, config, path);
