@@ -14,5 +14,7 @@ public sealed class GetFedExperimentPlanCommand : FedCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void Process() => ProcessItem(Config, () => WriteObject(ConfigParameter.Expand(this, Config, Force).Runs, enumerateCollection: true));
+    // Streams: a plan of many runs prints as it is made instead of being held in memory first.
+    protected override void Process() =>
+        ProcessItem(Config, () => WriteObject(ConfigParameter.Read(this, Config).Runs(ExperimentConfig.DefaultMaxRuns, Force), enumerateCollection: true));
 }

@@ -104,6 +104,9 @@ public sealed class RunStatusCompleter : NameCompleter
 /// <summary>Completes -Name of Invoke-FedExperiment with the run names of the plan its -Config (a YAML path) expands to.</summary>
 public sealed class PlannedRunNameCompleter : IArgumentCompleter
 {
+    // Tab completion must answer at once, also for a sweep of many thousand runs.
+    private const int MaxCandidates = 10_000;
+
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
@@ -115,9 +118,11 @@ public sealed class PlannedRunNameCompleter : IArgumentCompleter
         try
         {
             var prefix = wordToComplete.Trim('\'', '"');
-            return Core.Experiments.ExperimentConfig.Load(path).Expand(force: true).Runs
+            return Core.Experiments.ExperimentConfig.Load(path).Runs(force: true)
+                .Take(MaxCandidates)
                 .Where(r => r.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-                .Select(r => new CompletionResult($"'{r.Name}'", r.Name, CompletionResultType.ParameterValue, r.Point));
+                .Select(r => new CompletionResult($"'{r.Name}'", r.Name, CompletionResultType.ParameterValue, r.Point))
+                .ToArray();
         }
         catch (Core.FedPSException)
         {
