@@ -15,6 +15,8 @@ public static class GptCheckpoint
     public const string WeightsFile = "model.safetensors";
     public const string ConfigFile = "config.json";
 
+    private const int MaxConfigBytes = 1 << 20;
+
     /// <summary>Writes the weights (LoRA adapters merged in) and the config into <paramref name="folder"/>.</summary>
     public static void Save(string folder, IReadOnlyDictionary<string, Tensor> weights, GptConfig config, LoraSpec? lora)
     {
@@ -63,17 +65,23 @@ public static class GptCheckpoint
             throw new FedPSException(FedErrorKind.ObjectNotFound, $"'{folder}' is not a GPT checkpoint folder: '{path}' is missing.", path);
         }
 
+        if (new FileInfo(path).Length > MaxConfigBytes)
+        {
+            throw new FedPSException(FedErrorKind.LimitExceeded, $"'{path}' has more than {MaxConfigBytes:N0} bytes; a GPT config.json has a few hundred.", path);
+        }
+
         try
         {
-            var json = JsonNode.Parse(File.ReadAllText(path))!;
+            var json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new FedPSException(FedErrorKind.InvalidData, $"'{path}' is not a JSON object of GPT-2 settings.", path);
             int Read(string key) => json[key]?.GetValue<int>()
                 ?? throw new FedPSException(FedErrorKind.InvalidData, $"'{path}' has no '{key}'.", path);
             return new GptConfig(Read("vocab_size"), Read("n_positions"), Read("n_layer"), Read("n_head"), Read("n_embd"),
                 json["fedps_tokenizer"]?.GetValue<string>() ?? "Gpt2").Validated();
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
-            throw new FedPSException(FedErrorKind.InvalidData, $"'{path}' is not valid JSON: {ex.Message}", path, ex);
+            throw new FedPSException(FedErrorKind.InvalidData, $"'{path}' is not a valid GPT-2 config.json: {ex.Message}", path, ex);
         }
     }
 
@@ -81,6 +89,7 @@ public static class GptCheckpoint
     public static FedModel Load(string folder, LoraSpec? lora, int seed)
     {
         var config = ReadConfig(folder);
+        var spec = ModelSpec.ForGpt(config, lora).Validated(); // a config too large for memory is refused before reading weights
         var path = Path.Combine(folder, WeightsFile);
         if (!File.Exists(path))
         {
@@ -93,7 +102,7 @@ public static class GptCheckpoint
             var weights = Gpt2Layout.Import(checkpoint, config, path);
             try
             {
-                return new FedModel(ModelSpec.ForGpt(config, lora), seed, weights);
+                return new FedModel(spec, seed, weights);
             }
             finally
             {
