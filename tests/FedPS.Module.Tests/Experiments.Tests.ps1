@@ -174,6 +174,15 @@ Describe 'Experiment bad input gets a clear error record' {
         $err.Exception.Message | Should -Match ':2:27: optimizer.learningRate: The sweep list is empty'
     }
 
+    It 'a plan streams: its first runs arrive before the rest are made' {
+        # The third run is invalid. Select-Object -First 2 stops the pipeline before it is made; a plan made whole
+        # first (a million-run sweep grew to 3 GB before printing) would fail before printing anything.
+        $first = Get-FedExperimentPlan @{ dataset = 'digits'; sweep = @{ clients = @(2, 3, 5000) } } -ErrorVariable problems |
+            Select-Object -First 2
+        $first.Clients | Should -Be @(2, 3)
+        $problems | Should -BeNullOrEmpty
+    }
+
     It 'a sweep beyond the limit needs -Force' {
         $config = @{ seeds = 1..300 }
         $err = Get-ErrorRecord { Get-FedExperimentPlan $config }
