@@ -74,10 +74,12 @@ public sealed class ResultsStore
         "id, key, name, status, (SELECT COALESCE(MAX(round), 0) FROM rounds WHERE run_id = runs.id), config, owner";
 
     private readonly string connectionString;
+    private readonly SqliteOpenMode mode;
 
     private ResultsStore(string path, SqliteOpenMode mode)
     {
         Path = path;
+        this.mode = mode;
         connectionString = ConnectionString(path, mode);
     }
 
@@ -400,6 +402,11 @@ public sealed class ResultsStore
             using var connection = new SqliteConnection(connectionString);
             connection.Open();
             return work(connection);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteCantOpen && mode == SqliteOpenMode.ReadWriteCreate)
+        {
+            throw new FedPSException(FedErrorKind.PermissionDenied,
+                $"Cannot create the results store '{Path}': SQLite cannot open it for writing (does its folder take files?).", Path, ex);
         }
         catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteCantOpen && !File.Exists(Path))
         {
