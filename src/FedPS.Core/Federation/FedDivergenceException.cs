@@ -1,4 +1,4 @@
-namespace FedPS.Core.Simulation;
+namespace FedPS.Core.Federation;
 
 /// <summary>A client's loss or parameters became NaN or infinite: the run stops and says where.</summary>
 public sealed class FedDivergenceException : FedPSException

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace FedPS.Core.Models.Tokenizers;
+namespace FedPS.Core.Tokenizers;
 
 /// <summary>
 /// UTF-8 bytes as tokens (ids 0..255) plus one special token, end-of-text (256): a vocabulary small enough for

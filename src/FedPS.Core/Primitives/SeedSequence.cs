@@ -1,4 +1,4 @@
-namespace FedPS.Core.Simulation;
+namespace FedPS.Core.Primitives;
 
 /// <summary>
 /// Derives independent, reproducible seeds from a run's seed and a path of keys (round, client, purpose).

@@ -1,8 +1,9 @@
 using FedPS.Core.Data;
+using FedPS.Core.Primitives;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FedPS.Core.Simulation;
+namespace FedPS.Core.Models;
 
 /// <summary>Mean cross-entropy and accuracy on a dataset (per sample for classifiers, per counted token for language models).</summary>
 public readonly record struct Evaluation(double Loss, double Accuracy, int Samples);

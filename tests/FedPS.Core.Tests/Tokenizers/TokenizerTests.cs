@@ -1,6 +1,6 @@
-using FedPS.Core.Models.Tokenizers;
+using FedPS.Core.Tokenizers;
 
-namespace FedPS.Core.Tests.Models;
+namespace FedPS.Core.Tests.Tokenizers;
 
 public sealed class TokenizerTests
 {

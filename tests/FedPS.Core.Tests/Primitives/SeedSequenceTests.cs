@@ -1,7 +1,7 @@
 using FedPS.Core.Federation;
-using FedPS.Core.Simulation;
+using FedPS.Core.Primitives;
 
-namespace FedPS.Core.Tests.Simulation;
+namespace FedPS.Core.Tests.Primitives;
 
 public sealed class SeedSequenceTests
 {

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace FedPS.Core.Simulation;
+namespace FedPS.Core.Primitives;
 
 /// <summary>
 /// The training objective shared by every task: cross-entropy over classes. Classifier logits are [B, C] with

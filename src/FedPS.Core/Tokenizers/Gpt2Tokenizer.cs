@@ -1,6 +1,6 @@
 using Microsoft.ML.Tokenizers;
 
-namespace FedPS.Core.Models.Tokenizers;
+namespace FedPS.Core.Tokenizers;
 
 /// <summary>
 /// GPT-2's byte-level BPE (50,257 tokens) from Microsoft.ML.Tokenizers; the vocabulary ships in the

@@ -1,4 +1,4 @@
-namespace FedPS.Core.Models.Tokenizers;
+namespace FedPS.Core.Tokenizers;
 
 /// <summary>Turns text into token ids a language model reads, and back.</summary>
 public interface ITextTokenizer
