@@ -1,6 +1,6 @@
 @{
     RootModule           = 'FedPS.Cmdlets.dll'
-    RequiredAssemblies   = @('FedPS.Core.dll')
+    RequiredAssemblies   = @('FedPS.Core.dll', 'TorchSharp.dll')
     ModuleVersion        = '0.1.0'
     GUID                 = '6a910699-6484-4d4b-9051-ae0d52e25a5e'
     Author               = 'FedPS contributors'

@@ -25,8 +25,14 @@ public abstract class FederatedStrategy : IDisposable
     private readonly List<string> warnings = [];
     private ParameterSet? global;
 
-    /// <param name="name">The strategy's name in results; the class name by default.</param>
-    protected FederatedStrategy(string? name = null)
+    /// <summary>A strategy named after its class.</summary>
+    protected FederatedStrategy()
+        : this(null)
+    {
+    }
+
+    /// <param name="name">The strategy's name in results; the class name when null.</param>
+    protected FederatedStrategy(string? name)
     {
         Name = string.IsNullOrWhiteSpace(name) ? GetType().Name : name;
     }
@@ -104,6 +110,21 @@ public abstract class FederatedStrategy : IDisposable
 
     /// <summary>Restores the state a checkpoint holds.</summary>
     public void LoadStateTensors(IReadOnlyDictionary<string, Tensor> saved) => LoadState(new StrategyState(saved));
+
+    /// <summary>
+    /// Commits what an aggregation returned: an error if it returned nothing, a copy if it returned one of the
+    /// updates' own parameter sets (which their owner disposes), then <see cref="CommitGlobal"/>.
+    /// </summary>
+    public void CommitAggregate(ParameterSet? next, IEnumerable<ParameterSet> inputs, int round)
+    {
+        if (next is null)
+        {
+            throw new FedPSException(FedErrorKind.InvalidResult,
+                $"{Name}'s aggregation returned nothing in round {round}; it must return the new global parameters.", Name);
+        }
+
+        CommitGlobal(inputs.Any(input => ReferenceEquals(input, next)) ? next.Clone() : next, round);
+    }
 
     /// <summary>
     /// Replaces the global parameters with <paramref name="next"/> after checking it: the same names, shapes and dtypes,

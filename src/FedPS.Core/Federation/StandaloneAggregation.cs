@@ -37,9 +37,7 @@ public static class StandaloneAggregation
             aggregation.Add(update);
         }
 
-        var next = aggregation.Complete([]) ?? throw new FedPSException(FedErrorKind.InvalidResult,
-            $"{strategy.Name}'s aggregation returned nothing; it must return the new global parameters.", strategy.Name);
-        strategy.CommitGlobal(updates.Any(u => ReferenceEquals(u.Parameters, next)) ? next.Clone() : next, round);
+        strategy.CommitAggregate(aggregation.Complete([]), updates.Select(u => u.Parameters), round);
         return strategy.Global.Clone();
     }
 }

@@ -165,10 +165,7 @@ public sealed class FedRound : IDisposable
             var strategy = server.Strategy;
             if (accepted.Count > 0)
             {
-                var next = Aggregation.Complete(failures)
-                           ?? throw new FedPSException(FedErrorKind.InvalidResult,
-                               $"{strategy.Name}'s aggregation returned nothing in round {Number}; it must return the new global parameters.", strategy.Name);
-                strategy.CommitGlobal(acceptedSets.Contains(next) ? next.Clone() : next, Number);
+                strategy.CommitAggregate(Aggregation.Complete(failures), acceptedSets, Number);
             }
 
             strategy.CompleteRound(Context, Assignments.Where(a => finished.Contains(a.ClientId)).ToArray());
