@@ -39,7 +39,7 @@ public static class ErrorRecords
         FedErrorKind.InvalidData => ErrorCategory.InvalidData,
         FedErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
         FedErrorKind.NotInstalled => ErrorCategory.NotInstalled,
-        FedErrorKind.Diverged => ErrorCategory.InvalidResult,
+        FedErrorKind.Diverged or FedErrorKind.InvalidResult => ErrorCategory.InvalidResult,
         FedErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
         FedErrorKind.LimitExceeded => ErrorCategory.LimitsExceeded,
         _ => ErrorCategory.InvalidOperation,

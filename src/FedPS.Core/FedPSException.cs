@@ -10,6 +10,7 @@ public enum FedErrorKind
     NotInstalled,
     InvalidOperation,
     Diverged,
+    InvalidResult,
 
     /// <summary>The operating system refused access to a file or folder.</summary>
     PermissionDenied,

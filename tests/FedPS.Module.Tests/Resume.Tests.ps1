@@ -38,7 +38,8 @@ seeds: [1, 2]
         $deadline = [DateTime]::UtcNow.AddSeconds(120)
         do {
             Start-Sleep -Milliseconds 200
-            $progress = if (Test-Path $Database) { (Get-FedRun $Database -ErrorAction Ignore | Where-Object Status -EQ 'running').RoundsCompleted } else { 0 }
+            # The store may exist before its tables do (the sweep is creating it): then nothing has run yet.
+            $progress = try { (Get-FedRun $Database -ErrorAction Stop | Where-Object Status -EQ 'running').RoundsCompleted } catch { 0 }
         } until (($progress | Measure-Object -Maximum).Maximum -ge $Rounds -or $Process.HasExited -or [DateTime]::UtcNow -gt $deadline)
     }
 

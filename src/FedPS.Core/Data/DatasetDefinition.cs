@@ -42,7 +42,9 @@ public sealed record DatasetShape(int[] SampleShape, int Train, int Test)
 /// <summary>A dataset FedPS knows how to install and read.</summary>
 public abstract class DatasetDefinition : IDataPackage
 {
-    public static readonly IReadOnlyList<string> Splits = ["train", "test"];
+    public static readonly Catalog<string> SplitCatalog = Catalog.Of("split", "train", "test");
+
+    public static IReadOnlyList<string> Splits => SplitCatalog.Names;
 
     protected DatasetDefinition(string name, string description, PackageSource source, IReadOnlyList<string> files,
         IReadOnlyList<string> classNames, DatasetShape shape, IReadOnlyDictionary<string, string>? sha256)
@@ -81,11 +83,7 @@ public abstract class DatasetDefinition : IDataPackage
     /// <summary>Reads a split; with <paramref name="verify"/>, first checks every installed file against its pinned SHA-256.</summary>
     public FedDataset Load(string split, torch.Device device, bool verify = false)
     {
-        if (!Splits.Contains(split))
-        {
-            throw new FedPSException(FedErrorKind.InvalidArgument,
-                $"Unknown split '{split}'. Valid splits: {string.Join(", ", Splits)}.", split);
-        }
+        split = SplitCatalog.Canonical(split);
 
         var missing = Files.Select(f => Path.Combine(Folder, f)).FirstOrDefault(p => !File.Exists(p));
         if (missing is not null)

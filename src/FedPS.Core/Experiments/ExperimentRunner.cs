@@ -79,6 +79,20 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         var perWorker = Math.Max(1, threads / throttle);
         try
         {
+            if (throttle == 1)
+            {
+                // One at a time on the calling thread: what strategies written in PowerShell need (their methods
+                // run only on the thread of the session that defined them).
+                torch.set_num_threads(perWorker);
+                foreach (var run in runs)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    RunOne(run, observer, cancel);
+                }
+
+                return;
+            }
+
             Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = throttle, CancellationToken = cancel }, run =>
             {
                 // libtorch's OpenMP thread count is a per-thread setting, and a pool thread starts with the
@@ -118,7 +132,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
             if (byName[run.Name].FirstOrDefault() is { } twin)
             {
                 throw new FedPSException(FedErrorKind.InvalidOperation,
-                    $"The store '{store.Path}' already holds run '{run.Name}' with a different config ({ConfigDiff.First(twin.Config, run.ConfigJson)}). " +
+                    $"The store '{store.Path}' already holds run '{run.Name}' with a different config ({JsonDiff.First(twin.Config, run.ConfigJson)}). " +
                     "Restore the original config, give the experiment another name, or use another -Database.", run.Name);
             }
         }
@@ -131,7 +145,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
             {
                 throw new FedPSException(FedErrorKind.InvalidOperation,
                     $"Cannot resume: the store's unfinished run '{stranger.Name}' was started with a different config " +
-                    $"({ConfigDiff.First(stranger.Config, (plan.Runs.FirstOrDefault(r => r.Name == stranger.Name) ?? plan.Runs[0]).ConfigJson)}). " +
+                    $"({JsonDiff.First(stranger.Config, (plan.Runs.FirstOrDefault(r => r.Name == stranger.Name) ?? plan.Runs[0]).ConfigJson)}). " +
                     "Restore the original config, or start the changed sweep in another -Database.",
                     stranger.Name);
             }
@@ -205,7 +219,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         var model = new FedModel(spec.Model with { InputShape = train.Shape, Classes = train.ClassCount }, spec.Seed);
         var clients = FedClientData.Split(train, spec.Partition.CreatePartitioner(), spec.Clients, spec.Seed)
             .Select(d => new FedClient(d, spec.CreateLocalTraining())).ToArray();
-        using var server = new FedServer(model, clients, spec.Strategy.Create(), test, spec.SampleFraction, spec.Seed);
+        using var server = new FedServer(model, clients, spec.Strategy.Create(), test, spec.SampleFraction, spec.Seed, name: run.Name);
 
         // A checkpoint is this run's only if the run had started in this store: a planned run's checkpoint is left
         // over from an earlier store (deleted, or another -Database with the same checkpoint folder).
@@ -248,36 +262,5 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
     private sealed class StepProgress(Action<RoundProgress> report) : IProgress<RoundProgress>
     {
         public void Report(RoundProgress value) => report(value);
-    }
-}
-
-/// <summary>The first setting two resolved configs (canonical JSON) disagree on, for error messages and labels.</summary>
-public static class ConfigDiff
-{
-    public static string First(string oldJson, string newJson) =>
-        Find(oldJson, newJson) is { } d ? $"{d.Path} was {d.Old}, is now {d.New}" : "no setting differs";
-
-    /// <summary>The first differing setting's path and its two values (as JSON), or null when the configs are equal.</summary>
-    public static (string Path, string Old, string New)? Find(string oldJson, string newJson) =>
-        Walk(System.Text.Json.Nodes.JsonNode.Parse(oldJson), System.Text.Json.Nodes.JsonNode.Parse(newJson), string.Empty);
-
-    private static (string, string, string)? Walk(System.Text.Json.Nodes.JsonNode? a, System.Text.Json.Nodes.JsonNode? b, string path)
-    {
-        if (a is System.Text.Json.Nodes.JsonObject x && b is System.Text.Json.Nodes.JsonObject y)
-        {
-            foreach (var key in x.Select(p => p.Key).Union(y.Select(p => p.Key)))
-            {
-                if (Walk(x[key], y[key], path.Length == 0 ? key : $"{path}.{key}") is { } found)
-                {
-                    return found;
-                }
-            }
-
-            return null;
-        }
-
-        var left = a?.ToJsonString() ?? "(none)";
-        var right = b?.ToJsonString() ?? "(none)";
-        return left == right ? null : (path, left, right);
     }
 }

@@ -32,8 +32,8 @@ public static class RunGroups
         var first = configs[0].Key;
         foreach (var config in configs)
         {
-            var difference = ConfigDiff.Find(first, config.Key);
-            var suffix = config == configs[0] && ConfigDiff.Find(configs[1].Key, first) is { } d ? $"{d.Path}={d.New}"
+            var difference = JsonDiff.Find(first, config.Key);
+            var suffix = config == configs[0] && JsonDiff.Find(configs[1].Key, first) is { } d ? $"{d.Path}={d.New}"
                 : difference is { } e ? $"{e.Path}={e.New}"
                 : string.Empty;
             yield return ($"{label} ({suffix})", config.ToArray());

@@ -1,3 +1,4 @@
+using FedPS.Core.Primitives;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -52,6 +53,13 @@ public sealed class SophiaState : IDisposable
             list.Select(p => zeros_like(p).requires_grad_(false)).ToArray(),
             list.Select(p => zeros_like(p).requires_grad_(false)).ToArray(),
             0);
+    }
+
+    /// <summary>An independent copy (what a client trains on until its round completes).</summary>
+    public SophiaState Clone()
+    {
+        using var _ = no_grad();
+        return new SophiaState(Moment.Select(m => m.clone()).ToArray(), Curvature.Select(h => h.clone()).ToArray(), Steps);
     }
 
     /// <summary>Named tensors: m/i, h/i per parameter i, and the step count as a scalar.</summary>

@@ -133,7 +133,7 @@ public static class Checkpoint
             var mismatch = state.Strategy != server.Strategy.Name ? $"strategy {state.Strategy}, not {server.Strategy.Name}"
                 : state.Seed != server.Seed ? $"seed {state.Seed}, not {server.Seed}"
                 : state.ClientCount != server.Clients.Count ? $"{state.ClientCount} clients, not {server.Clients.Count}"
-                : state.Model != ModelOf(server) ? $"another model ({Experiments.ConfigDiff.First(state.Model, ModelOf(server))})"
+                : state.Model != ModelOf(server) ? $"another model ({JsonDiff.First(state.Model, ModelOf(server))})"
                 : state.Partition != PartitionOf(server) ? "another division of the data among the clients (partition, seed or dataset)"
                 : expectedConfig is not null && state.Config is not null && state.Config != expectedConfig ? "a different experiment config"
                 : TensorMismatch(tensors, StateOf(server));

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Diagnostics;
 using FedPS.Core.Data;
+using FedPS.Core.Data.Packages;
 using static TorchSharp.torch;
 
 namespace FedPS.Core.Tests.Data;
