@@ -9,7 +9,8 @@ namespace FedPS.Core.Runtime;
 /// "[W... TensorBody.h] Warning: The .grad attribute of a Tensor that is not a leaf Tensor" lines PowerShell
 /// triggers by reading every property of a tensor. c10 drops messages below <c>FLAGS_caffe2_log_level</c> (the
 /// flag TORCH_CPP_LOG_LEVEL sets, read only at load, before .NET could set the variable), so raising it to
-/// ERROR silences warnings and info. Errors are exceptions, which FedPS reports itself.
+/// ERROR silences warnings and info. Errors are exceptions, which FedPS reports itself. Only libc10 is loaded
+/// to set the flag (libtorch later binds to that same copy), so importing the module does not start libtorch.
 /// </summary>
 public static class NativeLog
 {
@@ -20,11 +21,10 @@ public static class NativeLog
     /// <summary>Silences libtorch's warnings for the rest of the process; false when the flag is not found (another libtorch build).</summary>
     public static bool SilenceWarnings()
     {
-        torch.InitializeDeviceType(DeviceType.CPU); // loads libtorch, and with it c10
         var folder = Path.GetDirectoryName(typeof(torch).Assembly.Location) ?? string.Empty;
         foreach (var name in C10Names)
         {
-            // dlopen of a loaded library's name hands back the loaded copy (whose flag libtorch reads).
+            // By name, a copy libtorch already loaded is found; else the one beside TorchSharp, which libtorch binds to later.
             if ((NativeLibrary.TryLoad(name, out var handle) || NativeLibrary.TryLoad(Path.Combine(folder, name), out handle)) &&
                 NativeLibrary.TryGetExport(handle, LevelFlag, out var flag))
             {
