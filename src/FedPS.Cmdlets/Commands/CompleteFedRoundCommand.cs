@@ -28,22 +28,13 @@ public sealed class CompleteFedRoundCommand : FedCmdlet
     [Parameter]
     public SwitchParameter NoEvaluation { get; set; }
 
-    protected override void Process()
+    // An update the round refuses is a failure of that update alone: the others are aggregated.
+    protected override void Process() => ProcessItems(Update ?? [], update =>
     {
-        foreach (var update in Update ?? [])
-        {
-            try
-            {
-                var target = RoundOf(update);
-                target.Accept(update);
-                WriteVerbose(FormattableString.Invariant($"Accepted client {update.ClientId}'s update into round {target.Number} (norm {update.UpdateNorm:G4})."));
-            }
-            catch (FedPSException ex)
-            {
-                WriteError(ToErrorRecord(ex));
-            }
-        }
-    }
+        var target = RoundOf(update);
+        target.Accept(update);
+        WriteVerbose(FormattableString.Invariant($"Accepted client {update.ClientId}'s update into round {target.Number} (norm {update.UpdateNorm:G4})."));
+    });
 
     protected override void End()
     {

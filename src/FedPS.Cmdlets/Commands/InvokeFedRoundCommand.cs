@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using FedPS.Core;
 using FedPS.Cmdlets.Reporting;
 using FedPS.Core.Simulation;
 
@@ -22,7 +21,8 @@ public sealed class InvokeFedRoundCommand : FedCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int Count { get; set; } = 1;
 
-    protected override void Process()
+    // One server's failure (a diverging client, a failed aggregation, a full disk) does not stop the others in the pipeline.
+    protected override void Process() => ProcessItem(Server, () =>
     {
         var first = Server.Round + 1;
         var last = Server.Round + Count;
@@ -37,16 +37,11 @@ public sealed class InvokeFedRoundCommand : FedCmdlet
                 WriteObject(result);
             }
         }
-        catch (FedPSException ex)
-        {
-            // One server's failure (a diverging client, a failed aggregation) does not stop the others in the pipeline.
-            WriteError(ToErrorRecord(ex));
-        }
         finally
         {
             progress.Complete();
         }
-    }
+    });
 
     protected override void StopProcessing() => stop.Cancel();
 }

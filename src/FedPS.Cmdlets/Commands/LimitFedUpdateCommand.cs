@@ -19,11 +19,12 @@ public sealed class LimitFedUpdateCommand : FedCmdlet
     [ValidateRange(0.0, double.MaxValue)]
     public double MaxNorm { get; set; }
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Update, () =>
     {
         var norm = Update.UpdateNorm;
         if (norm <= MaxNorm)
         {
+            WriteVerbose(FormattableString.Invariant($"Client {Update.ClientId}: update norm {norm:G4} is within {MaxNorm:G4}; passed unchanged."));
             WriteObject(Update);
             return;
         }
@@ -35,5 +36,5 @@ public sealed class LimitFedUpdateCommand : FedCmdlet
             : Update.Baseline.Map((name, start) => start.add(delta[name], scale));
         WriteVerbose(FormattableString.Invariant($"Client {Update.ClientId}: update norm {norm:G4} clipped to {MaxNorm:G4}."));
         WriteObject(Update.WithParameters(clipped));
-    }
+    });
 }
