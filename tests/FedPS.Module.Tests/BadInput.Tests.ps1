@@ -91,15 +91,17 @@ Describe 'A bad cmdlet input gives one clear error record' {
         @{ Name = 'a NaN Dirichlet alpha'; Category = 'InvalidArgument'; Match = 'α must be a positive finite number'; Script = { $train | Split-FedDataset -Clients 2 -Dirichlet ([double]::NaN) } }
         @{ Name = 'a split that leaves a client empty'; Category = 'InvalidArgument'; Match = 'with no samples'; Script = { $train | Split-FedDataset -Clients 1000 -Dirichlet 0.001 -Seed 1 } }
         # Models
-        @{ Name = 'a hidden width of 0'; Category = 'InvalidArgument'; Match = 'HiddenSizes must all be at least 1 \(got 0\)'; Script = { New-FedModel Mlp -Hidden 0 } }
-        @{ Name = 'a negative hidden width'; Category = 'InvalidArgument'; Match = 'HiddenSizes must all be at least 1 \(got -5\)'; Script = { New-FedModel Mlp -Hidden -5 } }
-        @{ Name = 'a hidden width of two billion'; Category = 'LimitsExceeded'; Match = 'MiB of memory available'; Script = { New-FedModel Mlp -Hidden 2000000000 } }
-        @{ Name = 'an input shape whose size overflows'; Category = 'LimitsExceeded'; Match = 'more than 9.2e18'; Script = { New-FedModel Mlp -InputShape 100000, 100000, 100000, 100000 } }
-        @{ Name = 'an input dimension of 0'; Category = 'InvalidArgument'; Match = 'Invalid input shape 0×8×8'; Script = { New-FedModel Mlp -InputShape 0, 8, 8 } }
-        @{ Name = 'a Cnn on images smaller than 4×4'; Category = 'InvalidArgument'; Match = 'at least 4×4 \(got 2×2\)'; Script = { New-FedModel Cnn -InputShape 1, 2, 2 } }
-        @{ Name = 'a Cnn on flat input'; Category = 'InvalidArgument'; Match = 'channels×height×width'; Script = { New-FedModel Cnn -InputShape 64 } }
+        @{ Name = 'a hidden width of 0'; Category = 'InvalidArgument'; Match = 'HiddenSizes must all be at least 1 \(got 0\)'; Script = { New-FedModel Mlp -InputShape 1, 8, 8 -Classes 10 -Hidden 0 } }
+        @{ Name = 'a negative hidden width'; Category = 'InvalidArgument'; Match = 'HiddenSizes must all be at least 1 \(got -5\)'; Script = { New-FedModel Mlp -InputShape 1, 8, 8 -Classes 10 -Hidden -5 } }
+        @{ Name = 'a hidden width of two billion'; Category = 'LimitsExceeded'; Match = 'MiB of memory available'; Script = { New-FedModel Mlp -InputShape 1, 8, 8 -Classes 10 -Hidden 2000000000 } }
+        @{ Name = 'an input shape whose size overflows'; Category = 'LimitsExceeded'; Match = 'more than 9.2e18'; Script = { New-FedModel Mlp -InputShape 100000, 100000, 100000, 100000 -Classes 10 } }
+        @{ Name = 'an input dimension of 0'; Category = 'InvalidArgument'; Match = 'Invalid input shape 0×8×8'; Script = { New-FedModel Mlp -InputShape 0, 8, 8 -Classes 10 } }
+        @{ Name = 'a Cnn on images smaller than 4×4'; Category = 'InvalidArgument'; Match = 'at least 4×4 \(got 2×2\)'; Script = { New-FedModel Cnn -InputShape 1, 2, 2 -Classes 10 } }
+        @{ Name = 'a Cnn on flat input'; Category = 'InvalidArgument'; Match = 'channels×height×width'; Script = { New-FedModel Cnn -InputShape 64 -Classes 10 } }
+        @{ Name = 'an Mlp without data to take its shape from'; Category = 'InvalidArgument'; Match = 'needs the data''s sample shape and class count.*pipe the dataset in'; Target = '^Mlp$'; Script = { New-FedModel Mlp } }
+        @{ Name = 'a Cnn given a shape but no class count'; Category = 'InvalidArgument'; Match = 'give -InputShape and -Classes'; Script = { New-FedModel Cnn -InputShape 1, 8, 8 } }
         @{ Name = 'an unknown architecture'; Category = 'InvalidArgument'; Match = "Unknown architecture 'Transformer'"; Script = { New-FedModel Transformer } }
-        @{ Name = 'LoRA on an Mlp'; Category = 'InvalidArgument'; Match = 'LoRA adapters are available for the Gpt architecture'; Script = { New-FedModel Mlp -LoraRank 4 } }
+        @{ Name = 'LoRA on an Mlp'; Category = 'InvalidArgument'; Match = 'LoRA adapters are available for the Gpt architecture'; Script = { New-FedModel Mlp -InputShape 1, 8, 8 -Classes 10 -LoraRank 4 } }
         @{ Name = 'a Gpt width that is not a multiple of the heads'; Category = 'InvalidArgument'; Match = 'Embedding must be a positive multiple of Heads'; Script = { New-FedModel Gpt -Embedding 10 -Heads 4 } }
         @{ Name = 'an Mlp fed text'; Category = 'InvalidArgument'; Match = 'holds token sequences'; Script = { $task.Train | Split-FedDataset -Clients 2 | New-FedClient | New-FedServer -Model $textMlp } }
         @{ Name = 'an image model measured on text'; Category = 'InvalidArgument'; Match = 'holds token sequences'; Script = { Measure-FedLoss $server -Data $task.Train } }

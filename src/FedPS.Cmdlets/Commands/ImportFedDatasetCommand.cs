@@ -22,5 +22,12 @@ public sealed class ImportFedDatasetCommand : FedCmdlet
     public SwitchParameter Verify { get; set; }
 
     protected override void Process() =>
-        ProcessItem(Name, () => WriteObject(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current, Verify)));
+        ProcessItem(Name, () => Emit(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current, Verify)));
+
+    private void Emit(FedDataset dataset)
+    {
+        WriteVerbose($"Read {dataset.Name} ({dataset.Split}) from {DataPaths.For(dataset.Name)}{(Verify ? ", every file checked against its pinned SHA-256" : string.Empty)}: " +
+                     $"{dataset.Count:N0} samples of {string.Join("×", dataset.Shape)}, {dataset.ClassCount} classes, on {dataset.Device}.");
+        WriteObject(dataset);
+    }
 }
