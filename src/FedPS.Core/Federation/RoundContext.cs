@@ -29,6 +29,7 @@ public sealed class RoundContext : IDisposable
 
     public IReadOnlyList<FedClient> Sampled { get; }
 
+    [Newtonsoft.Json.JsonIgnore]
     public CancellationToken Cancel { get; }
 
     /// <summary>False once the round was completed or abandoned: strategy-owned tensors it referenced may be gone.</summary>

@@ -49,10 +49,12 @@ public sealed class FedRound : IDisposable
         Rounds.AddOrUpdate(context, this);
     }
 
+    [Newtonsoft.Json.JsonIgnore]
     public FedServer Server => server;
 
     public int Number => Context.Number;
 
+    [Newtonsoft.Json.JsonIgnore]
     public RoundContext Context { get; }
 
     public IReadOnlyList<ClientAssignment> Assignments { get; }

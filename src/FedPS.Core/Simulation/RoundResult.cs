@@ -42,6 +42,9 @@ public sealed record RoundResult
 
     /// <summary>What each aggregated client did this round.</summary>
     public IReadOnlyList<ClientRoundResult> ClientResults { get; init; } = [];
+
+    public override string ToString() => FormattableString.Invariant(
+        $"{(Server.Length == 0 ? string.Empty : Server + " ")}round {Round} ({Strategy}): train loss {TrainLoss:F4}, test accuracy {TestAccuracy:P2}");
 }
 
 /// <summary>One client's part of a round: its local training loss, steps and traffic.</summary>
@@ -63,6 +66,8 @@ public sealed record ClientRoundResult
     public double UpdateNorm { get; init; } = double.NaN;
 
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    public override string ToString() => FormattableString.Invariant($"client {ClientId}: {Samples} samples, {Steps} steps, loss {TrainLoss:F4}");
 
     public static ClientRoundResult From(ClientUpdate update) => new()
     {

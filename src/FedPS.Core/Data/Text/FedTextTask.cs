@@ -22,6 +22,7 @@ public sealed class FedTextTask
         Test = TextEncoder.Instructions(definition.Name, "test", test, tokenizer, context, device);
     }
 
+    [Newtonsoft.Json.JsonIgnore]
     public TextTaskDefinition Definition { get; }
 
     public string Name => Definition.Name;
@@ -34,8 +35,10 @@ public sealed class FedTextTask
 
     public int ContextLength { get; }
 
+    [Newtonsoft.Json.JsonIgnore]
     public IReadOnlyList<TextExample> TrainExamples { get; }
 
+    [Newtonsoft.Json.JsonIgnore]
     public IReadOnlyList<TextExample> TestExamples { get; }
 
     public FedDataset Train { get; }
