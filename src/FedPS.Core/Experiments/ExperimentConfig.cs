@@ -379,7 +379,14 @@ public sealed class ExperimentConfig
 public sealed record SweepAxis(string Path, string Label, YamlNode Key, IReadOnlyList<YamlNode> Values);
 
 /// <summary>The expanded runs of an experiment, in order (the first axis varies slowest, seeds fastest).</summary>
-public sealed record ExperimentPlan(string Name, string Source, IReadOnlyList<PlannedRun> Runs);
+public sealed record ExperimentPlan(string Name, string Source, IReadOnlyList<PlannedRun> Runs)
+{
+    /// <summary>
+    /// False for runs picked from a plan (piped from Get-FedExperimentPlan): the rest of their sweep is unknown, so
+    /// the store's other runs of the experiment are not judged against it.
+    /// </summary>
+    public bool IsWholeSweep { get; init; } = true;
+}
 
 /// <summary>One run of a sweep, resolved and validated; <see cref="Key"/> identifies it across resumes (a hash of its config).</summary>
 public sealed record PlannedRun(int Index, string Key, string Name, RunSpec Spec, IReadOnlyDictionary<string, string> Parameters, string ConfigJson)

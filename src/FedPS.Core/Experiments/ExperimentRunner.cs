@@ -137,7 +137,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
             }
         }
 
-        if (options.Resume)
+        if (options.Resume && plan.IsWholeSweep)
         {
             var keys = plan.Runs.Select(r => r.Key).ToHashSet();
             var stranger = stored.FirstOrDefault(r => r.Status != RunStatus.Complete && !keys.Contains(r.Key));
