@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using FedPS.Cmdlets.Formatting;
 using FedPS.Cmdlets.Reporting;
 using FedPS.Core;
 using FedPS.Core.Federation;
@@ -44,7 +45,7 @@ public sealed class CompleteFedRoundCommand : FedCmdlet
                 : $"{Server.Name} has no open round: start one with Start-FedRound.", Server);
         var result = target.Complete(!NoEvaluation);
         RoundReport.Write(this, result);
-        WriteObject(result);
+        WriteObject(LanguageModelView.Tag(result));
     }
 
     private FedRound RoundOf(ClientUpdate update)

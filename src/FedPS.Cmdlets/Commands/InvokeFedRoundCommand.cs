@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using FedPS.Cmdlets.Formatting;
 using FedPS.Cmdlets.Reporting;
 using FedPS.Core.Simulation;
 
@@ -34,7 +35,7 @@ public sealed class InvokeFedRoundCommand : FedCmdlet
                 progress.Round(Server.Round + 1);
                 var result = Server.RunRound(progress, stop.Token);
                 RoundReport.Write(this, result);
-                WriteObject(result);
+                WriteObject(LanguageModelView.Tag(result));
             }
         }
         finally

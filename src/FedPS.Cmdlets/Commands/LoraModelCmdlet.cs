@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using FedPS.Cmdlets.Completion;
 using FedPS.Core.Models;
 
 namespace FedPS.Cmdlets.Commands;
@@ -18,6 +19,7 @@ public abstract class LoraModelCmdlet : FedCmdlet
     public double LoraDropout { get; set; }
 
     [Parameter]
+    [ArgumentCompleter(typeof(LoraTargetCompleter))]
     public LoraTargets LoraTargets { get; set; } = LoraTargets.Attention;
 
     /// <summary>The adapters asked for, validated; null without -LoraRank.</summary>

@@ -1,4 +1,6 @@
 using System.Management.Automation;
+using FedPS.Cmdlets.Completion;
+using FedPS.Cmdlets.Formatting;
 using FedPS.Core;
 using FedPS.Core.Data;
 using FedPS.Core.Simulation;
@@ -28,6 +30,7 @@ public sealed class MeasureFedLossCommand : FedCmdlet
 
     /// <summary>With -PerClient and no -Data: the client's training shard (Train) or its own test data (Test).</summary>
     [Parameter(ParameterSetName = ClientSet)]
+    [ArgumentCompleter(typeof(ClientDataCompleter))]
     [ValidateSet("Train", "Test")]
     public string Split { get; set; } = "Train";
 
@@ -38,12 +41,20 @@ public sealed class MeasureFedLossCommand : FedCmdlet
         if (PerClient)
         {
             var test = string.Equals(Split, "Test", StringComparison.OrdinalIgnoreCase);
-            WriteObject(Server.MeasureClients(ClientId, Data, test).ToArray(), enumerateCollection: true);
+            var measured = Server.MeasureClients(ClientId, Data, test).ToArray();
+            WriteVerbose($"Measured {measured.Length} client model(s) of {Server.Name} after round {Server.Round}, each on {(Data is null ? $"its own {(test ? "test" : "training")} data" : Data.ToString())}.");
+            foreach (var measurement in measured)
+            {
+                WriteObject(LanguageModelView.Tag(measurement));
+            }
+
             return;
         }
 
         var data = Data ?? Server.TestData ?? throw new FedPSException(FedErrorKind.InvalidArgument,
             "The server has no test data; pass -Data (e.g. Import-FedDataset mnist -Split test) or -PerClient.", Server);
-        WriteObject(Server.MeasureGlobal(data));
+        var global = Server.MeasureGlobal(data);
+        WriteVerbose(FormattableString.Invariant($"Measured {Server.Name}'s global model after round {Server.Round} on {data}: loss {global.Loss:F4}, accuracy {global.Accuracy:P2}."));
+        WriteObject(LanguageModelView.Tag(global));
     }
 }

@@ -45,6 +45,10 @@ public sealed class ExperimentConfig
 
     public IReadOnlyList<SweepAxis> Axes { get; }
 
+    /// <summary>Every value of every swept setting (seeds aside), as (label, text): what tells the runs apart.</summary>
+    public IEnumerable<KeyValuePair<string, string>> SweptValues =>
+        Axes.Where(a => a.Path != SeedKey).SelectMany(a => a.Values.Select(v => KeyValuePair.Create(a.Label, Text(v))));
+
     /// <summary>The number of runs the sweep expands to (long.MaxValue when that overflows).</summary>
     public long RunCount => Axes.Aggregate(1L, (n, a) => n > long.MaxValue / Math.Max(1, a.Values.Count) ? long.MaxValue : n * a.Values.Count);
 

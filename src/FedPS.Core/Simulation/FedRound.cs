@@ -188,6 +188,7 @@ public sealed class FedRound : IDisposable
                 Duration = clock.Elapsed,
                 Metrics = accepted.SelectMany(r => r.Metrics).GroupBy(m => m.Key).ToDictionary(g => g.Key, g => g.Average(m => m.Value)),
                 ClientResults = [.. accepted],
+                IsLanguageModel = server.Model.Spec.Gpt is not null,
             };
             server.Record(result);
             Status = RoundStatus.Completed;

@@ -28,8 +28,11 @@ public sealed record RoundResult
 
     public required double TestAccuracy { get; init; }
 
-    /// <summary>exp(TestLoss): for a language model, the per-token perplexity.</summary>
-    public double TestPerplexity => Math.Exp(TestLoss);
+    /// <summary>True for a language model (a Gpt): its losses are per token, and its perplexity means something.</summary>
+    public bool IsLanguageModel { get; init; }
+
+    /// <summary>exp(TestLoss), a language model's per-token perplexity; NaN for a classifier.</summary>
+    public double TestPerplexity => IsLanguageModel ? Math.Exp(TestLoss) : double.NaN;
 
     public required long BytesUp { get; init; }
 
@@ -85,8 +88,11 @@ public sealed record ClientRoundResult
 /// <summary>A loss measured on some data: of the global model, or of one client's data.</summary>
 public sealed record LossMeasurement(string Scope, int? ClientId, string Data, int Samples, double Loss, double Accuracy, int Round)
 {
-    /// <summary>exp(Loss): for a language model, the per-token perplexity.</summary>
-    public double Perplexity => Math.Exp(Loss);
+    /// <summary>True for a language model (a Gpt): its loss is per token, and its perplexity means something.</summary>
+    public bool IsLanguageModel { get; init; }
+
+    /// <summary>exp(Loss), a language model's per-token perplexity; NaN for a classifier.</summary>
+    public double Perplexity => IsLanguageModel ? Math.Exp(Loss) : double.NaN;
 }
 
 /// <summary>Progress inside a round: which client is training and how far it is.</summary>
