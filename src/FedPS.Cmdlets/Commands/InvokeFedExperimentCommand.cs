@@ -43,6 +43,10 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
     [Parameter]
     public string? LogDir { get; set; }
 
+    /// <summary>With -LogDir: also log each client's numbers per round (one TensorBoard run per client).</summary>
+    [Parameter]
+    public SwitchParameter LogClients { get; set; }
+
     /// <summary>Checkpoint folder; default &lt;database name&gt;.checkpoints beside the store.</summary>
     [Parameter]
     public string? CheckpointPath { get; set; }
@@ -118,6 +122,7 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
                 ? Path.ChangeExtension(database, ".checkpoints")
                 : GetUnresolvedProviderPathFromPSPath(CheckpointPath),
             LogDirectory = LogDir is null ? null : GetUnresolvedProviderPathFromPSPath(LogDir),
+            LogClients = LogClients,
         };
         var runner = new ExperimentRunner(store, options);
         runner.CheckStore(plan, runs);
