@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using FedPS.Cmdlets.Completion;
 using FedPS.Core;
 using FedPS.Core.Experiments;
 using FedPS.Core.Simulation;
@@ -27,7 +26,6 @@ public sealed class ExportFedResultCommand : FedCmdlet
 
     /// <summary>Csv or Json; by default from the file extension.</summary>
     [Parameter]
-    [ArgumentCompleter(typeof(ResultFormatCompleter))]
     [ValidateSet("Csv", "Json")]
     public string? Format { get; set; }
 

@@ -26,8 +26,8 @@ public sealed class GetFedRunCommand : FedCmdlet
     [ArgumentCompleter(typeof(StoredExperimentCompleter))]
     public string? Experiment { get; set; }
 
+    /// <summary>The run states wanted; PowerShell completes and checks them (an enum).</summary>
     [Parameter]
-    [ArgumentCompleter(typeof(RunStatusCompleter))]
     public RunStatus[]? Status { get; set; }
 
     [Parameter]

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using FedPS.Cmdlets.Completion;
 using FedPS.Core.Models;
 
 namespace FedPS.Cmdlets.Commands;
@@ -19,7 +18,6 @@ public abstract class LoraModelCmdlet : FedCmdlet
     public double LoraDropout { get; set; }
 
     [Parameter]
-    [ArgumentCompleter(typeof(LoraTargetCompleter))]
     public LoraTargets LoraTargets { get; set; } = LoraTargets.Attention;
 
     /// <summary>The adapters asked for, validated; null without -LoraRank.</summary>

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using FedPS.Cmdlets.Completion;
 using FedPS.Cmdlets.Formatting;
 using FedPS.Core;
 using FedPS.Core.Data;
@@ -30,7 +29,6 @@ public sealed class MeasureFedLossCommand : FedCmdlet
 
     /// <summary>With -PerClient and no -Data: the client's training shard (Train) or its own test data (Test).</summary>
     [Parameter(ParameterSetName = ClientSet)]
-    [ArgumentCompleter(typeof(ClientDataCompleter))]
     [ValidateSet("Train", "Test")]
     public string Split { get; set; } = "Train";
 

@@ -38,7 +38,6 @@ public sealed class NewFedServerCommand : FedCmdlet
 
     /// <summary>Stop the run when a client diverges (default), or drop that client's update and continue.</summary>
     [Parameter]
-    [ArgumentCompleter(typeof(DivergencePolicyCompleter))]
     public DivergencePolicy OnDivergence { get; set; } = DivergencePolicy.Stop;
 
     /// <summary>A name for the server, carried by its round results (default server1, server2, ...).</summary>

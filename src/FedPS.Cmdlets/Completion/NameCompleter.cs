@@ -5,7 +5,6 @@ using FedPS.Core.Data;
 using FedPS.Core.Data.Packages;
 using FedPS.Core.Data.Text;
 using FedPS.Core.Experiments;
-using FedPS.Core.Federation;
 using FedPS.Core.Federation.Strategies;
 using FedPS.Core.Models;
 using FedPS.Core.Optim;
@@ -90,19 +89,7 @@ public sealed class TokenizerNameCompleter : NameCompleter
     protected override string Describe(string name) => $"{name} tokenizer, a vocabulary of {TokenizerCatalog.Get(name).VocabularySize:N0} tokens";
 }
 
-public sealed class LoraTargetCompleter() : DescribedNameCompleter(Enum.GetNames<LoraTargets>(), new Dictionary<string, string>
-{
-    [nameof(LoraTargets.Attention)] = "Adapters on the attention projections (q, k, v, out)",
-    [nameof(LoraTargets.Mlp)] = "Adapters on the two linear layers of each feed-forward block",
-    [nameof(LoraTargets.All)] = "Adapters on the attention projections and the feed-forward layers",
-});
 
-public sealed class AdjacencyNameCompleter() : DescribedNameCompleter(Enum.GetNames<AdjacencyKind>(), new Dictionary<string, string>
-{
-    [nameof(AdjacencyKind.Uniform)] = "Every pair of clients related alike: a complete graph",
-    [nameof(AdjacencyKind.Matrix)] = "A K×K matrix you give (-AdjacencyMatrix), rows and columns in client-id order",
-    [nameof(AdjacencyKind.TokenSimilarity)] = "Cosine similarity of the clients' response-token histograms, computed from the data",
-});
 
 public sealed class SplitNameCompleter() : DescribedNameCompleter(DatasetDefinition.Splits, new Dictionary<string, string>
 {
@@ -166,14 +153,6 @@ public sealed class GroupByCompleter() : DescribedNameCompleter(["Strategy", "Da
     ["Name"] = "One curve per run",
 });
 
-public sealed class RunStatusCompleter() : DescribedNameCompleter(Enum.GetNames<RunStatus>(), new Dictionary<string, string>
-{
-    [nameof(RunStatus.Planned)] = "Registered by its sweep, not started",
-    [nameof(RunStatus.Running)] = "Claimed by a process (or left by one that died: -Resume takes it over)",
-    [nameof(RunStatus.Complete)] = "Finished every round",
-    [nameof(RunStatus.Failed)] = "Stopped by an error, kept with its text (-Resume runs it again)",
-    [nameof(RunStatus.Interrupted)] = "Stopped by Ctrl+C or the process exiting (-Resume continues it)",
-});
 
 /// <summary>Completion from a file named by another parameter of the command (a store, a config), resolved as PowerShell would.</summary>
 internal static class CompletionFiles
@@ -265,20 +244,5 @@ public sealed class PlannedRunNameCompleter : IArgumentCompleter
     }
 }
 
-public sealed class ResultFormatCompleter() : DescribedNameCompleter(ResultExport.Formats, new Dictionary<string, string>
-{
-    ["Csv"] = "One row per round: the run's settings and swept values, the round's numbers, a column per metric",
-    ["Json"] = "Each run with its settings, its rounds and its clients' rows",
-});
 
-public sealed class DivergencePolicyCompleter() : DescribedNameCompleter(Enum.GetNames<Core.Simulation.DivergencePolicy>(), new Dictionary<string, string>
-{
-    [nameof(Core.Simulation.DivergencePolicy.Stop)] = "Stop the run with an error naming the client, round and step",
-    [nameof(Core.Simulation.DivergencePolicy.Continue)] = "Drop the diverged client's update, report it with a warning, and go on",
-});
 
-public sealed class ClientDataCompleter() : DescribedNameCompleter(["Train", "Test"], new Dictionary<string, string>
-{
-    ["Train"] = "Each client's training shard",
-    ["Test"] = "Each client's own test data (clients made with Split-FedDataset -ByTask)",
-});
