@@ -41,7 +41,7 @@ $report = [ordered]@{
     # Update-Help reads the files build.ps1 writes for the manifest's HelpInfoURI (a .zip: Linux and macOS).
     $updatableHelp = Join-Path $repository 'out/help'
     if (-not $IsWindows -and (Test-Path $updatableHelp)) {
-        $check += "`nUpdate-Help -Module FedPS -SourcePath '$updatableHelp' -UICulture en-US -Force; `$report.HelpUpdated = `$true"
+        $check += "`nUpdate-Help -Module FedPS -SourcePath '$updatableHelp' -UICulture en-US -Force; `$report.HelpUpdated = `$true`n"
     }
     if ($full) {
         $check += @'
@@ -51,7 +51,7 @@ $round = $train | Split-FedDataset -Clients 2 -Seed 1 | New-FedClient -LocalStep
 $report.TrainLoss = $round.TrainLoss
 '@
     }
-    $check += "`n`$report | ConvertTo-Json -Compress"
+    $check += "`n`$report | ConvertTo-Json -Compress`n"
 
     # A pwsh of its own: home, data and config folders in $work; the module path PowerShell derives from them.
     $start = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
@@ -64,6 +64,7 @@ $report.TrainLoss = $round.TrainLoss
     $start.Environment['XDG_CACHE_HOME'] = Join-Path $homeFolder '.cache'
     $start.Environment['LOCALAPPDATA'] = Join-Path $homeFolder 'AppData/Local'
     $start.Environment['PSModulePath'] = ''
+    $start.Environment['NO_COLOR'] = '1'   # plain text in the messages a failure shows
     $start.Environment['FEDPS_DATA'] = $env:FEDPS_DATA ?? [IO.Path]::Combine([Environment]::GetFolderPath('LocalApplicationData'), 'FedPS', 'data')
     $start.RedirectStandardOutput = $true
     $start.RedirectStandardError = $true
