@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using FedPS.Cmdlets.Completion;
+using FedPS.Cmdlets.Reporting;
 using FedPS.Core;
 using FedPS.Core.Experiments;
 using FedPS.Core.Simulation;
@@ -131,7 +132,11 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
             cmdlet.WriteProgress(RunRecord(run, fromRound));
         });
 
-        public void RoundCompleted(PlannedRun run, RoundResult round) => Post(() => cmdlet.WriteProgress(RunRecord(run, round.Round)));
+        public void RoundCompleted(PlannedRun run, RoundResult round) => Post(() =>
+        {
+            RoundReport.Write(cmdlet, round);
+            cmdlet.WriteProgress(RunRecord(run, round.Round));
+        });
 
         public void LocalStep(PlannedRun run, RoundProgress progress)
         {
