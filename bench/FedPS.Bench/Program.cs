@@ -11,6 +11,7 @@ var benches = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalIgn
     ["fedsophia-round"] = FedSophiaRoundBench.Run,
     ["threads"] = ThreadsBench.Run,
     ["scale"] = ScaleBench.Run,
+    ["micro"] = MicroBenchmarks.Run,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))
