@@ -12,14 +12,15 @@
     - memory: resident set size after loading MNIST, after making the clients, after building the server; its
       growth per client between the smallest and the largest federation (what an idle client costs), next to the
       client's data (a view) and its strategy state.
-    - memory over -Rounds rounds (should stay flat).
+    - memory over -Rounds rounds of the largest federation (should stay flat); the smaller ones, where a round is
+      a whole pass over MNIST, run only their timed rounds.
     Run it under the shared lock: flock /tmp/fedps-heavy.lock dotnet pwsh bench/scale.ps1
 #>
 [CmdletBinding()]
 param(
     [int[]] $Clients = @(10, 100, 1000),
     [int] $Rounds = 100,
-    [int] $TimedRounds = 10
+    [int] $TimedRounds = 3
 )
 
 $ErrorActionPreference = 'Stop'
@@ -30,9 +31,11 @@ if ($LASTEXITCODE -ne 0) { throw 'building FedPS.Bench failed' }
 $bench = Get-ChildItem (Join-Path $project 'bin/Release') -Recurse -Filter FedPS.Bench.dll | Select-Object -First 1
 
 "load average at start: $((Get-Content /proc/loadavg -ErrorAction Ignore) -split ' ' | Select-Object -First 3)"
+$largest = ($Clients | Measure-Object -Maximum).Maximum
 $runs = foreach ($n in $Clients) {
     $values = @{}
-    dotnet $bench.FullName scale $n $Rounds $TimedRounds | ForEach-Object {
+    $rounds = if ($n -eq $largest) { $Rounds } else { $TimedRounds }
+    dotnet $bench.FullName scale $n $rounds $TimedRounds | ForEach-Object {
         $key, $value = $_ -split '=', 2
         if ($value) { $values[$key] = [double]::Parse($value, [Globalization.CultureInfo]::InvariantCulture) }
     }
@@ -52,19 +55,19 @@ foreach ($r in $runs) {
 ''
 'Resident memory (MB):'
 ''
-'| clients | MNIST loaded | + clients | + server | after round 1 | after round ' + $Rounds + ' | client data (KB, mean) | strategy state (KB per client) |'
-'|---:|---:|---:|---:|---:|---:|---:|---:|'
+'| clients | MNIST loaded | clients made | server built | after round 1 | client data (KB, mean; a view) | strategy state (KB per client) |'
+'|---:|---:|---:|---:|---:|---:|---:|'
 foreach ($r in $runs) {
-    '| {0:N0} | {1:N0} | {2:N0} | {3:N0} | {4:N0} | {5:N0} | {6:N1} | {7:N1} |' -f $r.clients, $r.rss_loaded_mb, $r.rss_clients_mb,
-        $r.rss_server_mb, $r.rss_round_1_mb, $r."rss_round_$($Rounds)_mb", $r.shard_data_kb, $r.strategy_state_kb_per_client
+    '| {0:N0} | {1:N0} | {2:N0} | {3:N0} | {4:N0} | {5:N1} | {6:N1} |' -f $r.clients, $r.rss_loaded_mb, $r.rss_clients_mb,
+        $r.rss_server_mb, $r.rss_round_1_mb, $r.shard_data_kb, $r.strategy_state_kb_per_client
 }
 $small, $large = $runs[0], $runs[-1]
 if ($large.clients -gt $small.clients) {
     $perClient = { param($a, $b) 1024 * ($b - $a) / ($large.clients - $small.clients) }
     ''
-    'Growth per client from {0:N0} to {1:N0} clients: {2:N1} KB making the clients, {3:N1} KB with the server built, {4:N1} KB after {5} rounds' -f `
+    'Slope, from {0:N0} to {1:N0} clients: {2:N1} KB per client making the clients, {3:N1} KB per client with the server built, {4:N1} KB per client after round 1' -f `
         $small.clients, $large.clients, (& $perClient ($small.rss_clients_mb - $small.rss_loaded_mb) ($large.rss_clients_mb - $large.rss_loaded_mb)),
-        (& $perClient $small.rss_server_mb $large.rss_server_mb), (& $perClient $small."rss_round_$($Rounds)_mb" $large."rss_round_$($Rounds)_mb"), $Rounds
+        (& $perClient $small.rss_server_mb $large.rss_server_mb), (& $perClient $small.rss_round_1_mb $large.rss_round_1_mb)
 }
 ''
 "Memory over the rounds, $($large.clients) clients (MB):"

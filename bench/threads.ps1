@@ -11,8 +11,8 @@
     Waiting: libgomp's threads spin GOMP_SPINCOUNT times on a barrier, then sleep. "spin N" sets that count,
     "libgomp default" is its own 300,000, "ACTIVE" spins (almost) forever, "PASSIVE" sleeps at once, and "FedPS default"
     sets nothing: what a user gets.
-    "quiet" waits for the machine to be at least 90 % idle before each run and repeats a run (up to 3 times, keeping
-    the least disturbed) when other processes used more than 0.15 cores meanwhile. "busy" runs one competing process
+    "quiet" waits (up to -QuietWait seconds) for the machine to be at least 90 % idle before each run and repeats a run
+    (up to 3 times, keeping the least disturbed) when other processes used more than 0.15 cores meanwhile. "busy" runs one competing process
     (a shell busy loop, unpinned: one core's worth of work) for the whole measurement.
     Settings are interleaved, repeated -Repeat times; the table shows medians.
     Run it under the shared lock: flock /tmp/fedps-heavy.lock dotnet pwsh bench/threads.ps1
@@ -22,7 +22,9 @@ param(
     [string[]] $Model = @('Mlp', 'Cnn', 'Gpt'),
     [int] $Repeat = 3,
     [double] $Seconds = 4,
-    [int[]] $SpinCount = @(1000, 10000, 30000, 100000),
+    [int[]] $SpinCount = @(1000, 10000, 100000),
+    # Seconds to wait for a quiet machine before each quiet run (then it runs anyway; "others" shows the disturbance).
+    [int] $QuietWait = 60,
     [switch] $QuietOnly
 )
 
@@ -54,7 +56,7 @@ function Get-MachineIdle([double] $Over = 1) {
 
 function Wait-Quiet {
     $clock = [Diagnostics.Stopwatch]::StartNew()
-    while ((Get-MachineIdle) -lt 0.9 -and $clock.Elapsed.TotalSeconds -lt 120) { }
+    while ((Get-MachineIdle) -lt 0.9 -and $clock.Elapsed.TotalSeconds -lt $QuietWait) { }
 }
 
 function Invoke-Setting($Setting, [string] $Arch) {
