@@ -1,6 +1,6 @@
 @{
     RootModule           = 'FedPS.Cmdlets.dll'
-    RequiredAssemblies   = @('FedPS.Core.dll')
+    RequiredAssemblies   = @('FedPS.Core.dll', 'TorchSharp.dll')
     ModuleVersion        = '0.1.0'
     GUID                 = '6a910699-6484-4d4b-9051-ae0d52e25a5e'
     Author               = 'FedPS contributors'
@@ -18,8 +18,18 @@
         'New-FedModel'
         'New-FedOptimizer'
         'New-FedClient'
+        'New-FedStrategy'
+        'Get-FedStrategy'
+        'Register-FedStrategy'
         'New-FedServer'
         'Invoke-FedRound'
+        'Start-FedRound'
+        'Invoke-FedLocalTraining'
+        'Limit-FedUpdate'
+        'Select-FedUpdate'
+        'Complete-FedRound'
+        'New-FedUpdate'
+        'Merge-FedUpdate'
         'Measure-FedLoss'
         'Invoke-FedExperiment'
         'Get-FedExperimentPlan'

@@ -1,3 +1,4 @@
+using FedPS.Core.Primitives;
 using FedPS.Core.Data;
 using FedPS.Core.Simulation;
 using TorchSharp;

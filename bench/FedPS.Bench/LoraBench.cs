@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using FedPS.Core.Primitives;
 using FedPS.Core.Data;
 using FedPS.Core.Federation;
 using FedPS.Core.Federation.Strategies;
@@ -84,7 +85,7 @@ internal static class LoraBench
             var dataset = new FedDataset($"synthetic-{k}", "train", x, x.roll(-1, 1), Enumerable.Range(0, 257).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray());
             return new FedClient(new FedClientData(k, dataset, "synthetic"), new LocalTrainingSpec { BatchSize = 16, Steps = 1, Optimizer = OptimizerSpec.Sgd(0.01) });
         }).ToArray();
-        using var server = new FedServer(model, data, new Mira(0.05), seed: 1);
+        using var server = new FedServer(model, data, new Mira(new MiraOptions { Lambda = 0.05 }), seed: 1);
         var built = Rss() - before;
         server.RunRound();
         var round = Rss() - before;

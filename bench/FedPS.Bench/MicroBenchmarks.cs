@@ -5,6 +5,7 @@ using BenchmarkDotNet.Running;
 using BenchmarkDotNet.Toolchains.InProcess.Emit;
 using FedPS.Core.Models;
 using FedPS.Core.Optim;
+using FedPS.Core.Primitives;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -80,7 +81,7 @@ public class OptimizerUpdateBenchmarks
     }
 }
 
-/// <summary>FedAvg's weighted average of 10 client updates of the MLP: tensor by tensor (ParameterSet) and over flat buffers.</summary>
+/// <summary>FedAvg's weighted average of 10 client updates of the MLP: tensor by tensor (RunningAverage) and over flat buffers.</summary>
 public class AveragingBenchmarks
 {
     private ParameterSet[] sets = [];
@@ -100,7 +101,7 @@ public class AveragingBenchmarks
     [Benchmark(Baseline = true)]
     public void PerTensor()
     {
-        using var average = ParameterSet.WeightedAverage(sets, weights);
+        using var average = RunningAverage.Of(sets, weights);
     }
 
     [Benchmark]

@@ -1,4 +1,5 @@
 using System.Globalization;
+using FedPS.Core.Primitives;
 using FedPS.Core.Data;
 using FedPS.Core.Data.Partitioning;
 using FedPS.Core.Federation;
@@ -49,7 +50,7 @@ internal static class OverheadBench
             () => server!.RunRound(),
             () => HandWrittenLoop.Train(hand, clientData.Data, batch, steps, LearningRate, Momentum, Seed, round: 1, clientId: 0));
 
-        using var fedps = ParameterSet.From(server!.GlobalModule);
+        using var fedps = ParameterSet.From(server!.ModuleFor(null));
         using var handwritten = ParameterSet.From(hand);
         var difference = fedps.Values.Zip(handwritten.Values).Max(p => (p.First - p.Second).abs().max().item<float>());
         server.Dispose();

@@ -60,7 +60,7 @@ internal static class ScaleBench
             else
             {
                 var sampled = ClientSampler.Sample(clientCount, fraction, Seed, round);
-                using var start = ParameterSet.From(server.GlobalModule, trainableOnly: true);
+                using var start = ParameterSet.From(server.ModuleFor(null), trainableOnly: true);
                 void FedPS() => server.RunRound();
                 void Hand()
                 {

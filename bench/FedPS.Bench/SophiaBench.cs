@@ -1,4 +1,5 @@
 using System.Globalization;
+using FedPS.Core.Primitives;
 using FedPS.Core.Data;
 using FedPS.Core.Data.Partitioning;
 using FedPS.Core.Federation;
@@ -96,7 +97,7 @@ internal static class FedSophiaRoundBench
             strategy, seed: 1);
 
         using var fedAvg = Server(new FedAvg(), OptimizerSpec.Sgd(0.1));
-        using var fedSophia = Server(new FedSophia(), OptimizerSpec.Sophia(1e-3));
+        using var fedSophia = Server(new FedSophia(new FedSophiaOptions()), OptimizerSpec.Sophia(1e-3));
         var times = Measure.Interleaved(5, () => fedAvg.RunRound(), () => fedSophia.RunRound());
         Console.WriteLine($"fedsophia-round: {architecture} on MNIST, {clientsCount} clients x {steps} steps of batch 32, {threads} thread(s), median of 5, interleaved; load average {Measure.LoadAverage()}");
         Console.WriteLine("| | wall s | CPU s | wall ratio | CPU ratio |");

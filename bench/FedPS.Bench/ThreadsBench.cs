@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using FedPS.Core.Primitives;
 using FedPS.Core.Models;
 using FedPS.Core.Runtime;
 using FedPS.Core.Simulation;

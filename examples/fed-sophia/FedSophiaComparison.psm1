@@ -67,7 +67,7 @@ function Invoke-ComparisonRun {
     if ($Method -eq 'DONE') { $knobs.RichardsonStep = $Lr }
     $server = Split-ComparisonData -Train $data.Train -Split $Split -Clients $Clients -Seed $Seed |
         New-FedClient -LocalSteps $LocalSteps -BatchSize $BatchSize -Optimizer $optimizer |
-        New-FedServer -Strategy $strategy -Model $model -TestData $data.Test -Seed $Seed -SampleFraction $SampleFraction -OnDivergence Continue @knobs
+        New-FedServer -Strategy (New-FedStrategy $strategy @knobs) -Model $model -TestData $data.Test -Seed $Seed -SampleFraction $SampleFraction -OnDivergence Continue
     try {
         $bytes = 0L
         foreach ($r in ($server | Invoke-FedRound -Count $Rounds)) {

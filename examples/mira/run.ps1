@@ -36,7 +36,7 @@ New-Item -ItemType Directory -Force $Out, $Results | Out-Null
 
 $graph = if ($Adjacency -eq 'Uniform') { '' } else { ", $Adjacency" }
 $methods = @(if (-not $MiraOnly) { @{ Label = 'FedIT'; Strategy = 'FedIT'; Lambda = 0 }, @{ Label = 'LocalOnly'; Strategy = 'LocalOnly'; Lambda = 0 } }) +
-    @($Lambdas | ForEach-Object { @{ Label = "Mira(λ=$_$graph)"; Strategy = 'Mira'; Lambda = $_ } })
+    @($Lambdas | ForEach-Object { @{ Label = "Mira(λ=$_$graph)"; Strategy = (New-FedStrategy Mira -Lambda $_ -Adjacency $Adjacency); Lambda = $_ } })
 $curves = [Collections.Generic.List[object]]::new()
 $finals = [Collections.Generic.List[object]]::new()
 $samples = [Collections.Generic.List[object]]::new()
@@ -51,7 +51,7 @@ foreach ($seed in $Seeds) {
         $optimizer = New-FedOptimizer AdamW -LearningRate $LearningRate
         $server = $tasks | Split-FedDataset -ByTask -Seed $seed |
             New-FedClient -Optimizer $optimizer -BatchSize $BatchSize -LocalSteps $LocalSteps |
-            New-FedServer -Strategy $method.Strategy -Lambda $method.Lambda -Adjacency $Adjacency -Model $model -Seed $seed
+            New-FedServer -Strategy $method.Strategy -Model $model -Seed $seed
         $bytes = 0
         for ($round = 0; $round -le $Rounds; $round++) {
             if ($round -gt 0) { $bytes += ($server | Invoke-FedRound | ForEach-Object { $_.BytesUp + $_.BytesDown }) }

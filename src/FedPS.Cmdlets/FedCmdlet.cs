@@ -58,6 +58,7 @@ public abstract class FedCmdlet : PSCmdlet
         FedErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
         FedErrorKind.NotInstalled => ErrorCategory.NotInstalled,
         FedErrorKind.Diverged => ErrorCategory.InvalidResult,
+        FedErrorKind.InvalidResult => ErrorCategory.InvalidResult,
         _ => ErrorCategory.InvalidOperation,
     };
 }

@@ -10,6 +10,7 @@ public enum FedErrorKind
     NotInstalled,
     InvalidOperation,
     Diverged,
+    InvalidResult,
 }
 
 /// <summary>

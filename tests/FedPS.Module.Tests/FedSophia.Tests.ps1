@@ -58,7 +58,7 @@ Describe 'The Fed-Sophia strategies through New-FedServer' {
             $model = $train | New-FedModel -Architecture Mlp -Seed 2
             $train | Split-FedDataset -Clients 3 -Dirichlet 1.0 -Seed 2 |
                 New-FedClient -LocalSteps 5 -BatchSize 16 -Optimizer $Optimizer |
-                New-FedServer -Strategy $Strategy -Model $model -TestData $test -Seed 2 @Knobs
+                New-FedServer -Strategy (New-FedStrategy $Strategy @Knobs) -Model $model -TestData $test -Seed 2
         }
     }
 
@@ -78,7 +78,7 @@ Describe 'The Fed-Sophia strategies through New-FedServer' {
 
     It '<Strategy> runs a round with its knobs' -ForEach @(
         @{ Strategy = 'FedProx'; Knobs = @{ Mu = 0.1 } }
-        @{ Strategy = 'FedAdam'; Knobs = @{ ServerLearningRate = 0.03; ServerBetas = 0.9, 0.99; Tau = 0.001 } }
+        @{ Strategy = 'FedAdam'; Knobs = @{ ServerLearningRate = 0.03; ServerBeta1 = 0.9; ServerBeta2 = 0.99; Tau = 0.001 } }
         @{ Strategy = 'FedYogi'; Knobs = @{ ServerLearningRate = 0.03 } }
         @{ Strategy = 'DONE'; Knobs = @{ RichardsonIterations = 3; RichardsonStep = 0.1 } }
     ) {
@@ -91,7 +91,7 @@ Describe 'The Fed-Sophia strategies through New-FedServer' {
 
     It 'rejects a non-positive Richardson step before any client is piped' {
         $model = $train | New-FedModel -Architecture Mlp
-        $err = Get-ErrorRecord { $train | Split-FedDataset -Clients 2 | New-FedClient | New-FedServer -Strategy DONE -Model $model -RichardsonStep 0 }
+        $err = Get-ErrorRecord { $train | Split-FedDataset -Clients 2 | New-FedClient | New-FedServer -Strategy (New-FedStrategy DONE -RichardsonStep 0) -Model $model }
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'
         $err.Exception.Message | Should -Match 'RichardsonStep'
     }
@@ -109,7 +109,7 @@ Describe 'The Fed-Sophia strategies through New-FedServer' {
         $result[-1].DroppedClients | Should -Be @(1)
 
         $stopping = $clients | New-FedServer -Model $model
-        $err = Get-ErrorRecord { $stopping | Invoke-FedRound -Count 2 }
+        $err = Get-ErrorRecord { $stopping | Invoke-FedRound -Count 2 -ErrorAction Stop }
         $err.CategoryInfo.Category | Should -Be 'InvalidResult'
         $err.Exception.Message | Should -Match 'client 1'
     }

@@ -57,7 +57,7 @@ Describe 'Multi-task LoRA fine-tuning from PowerShell' {
         $model = New-FedModel -Architecture Gpt -ContextLength 48 -Layers 1 -Heads 2 -Embedding 32 -LoraRank 4 -LoraTargets All -Seed 2
         $server = $tasks | Split-FedDataset -ByTask |
             New-FedClient -Optimizer (New-FedOptimizer Adam -LearningRate 0.01) -BatchSize 8 -LocalSteps 5 |
-            New-FedServer -Strategy Mira -Lambda 0.1 -Model $model -TestData $tasks.Test -Seed 2
+            New-FedServer -Strategy (New-FedStrategy Mira -Lambda 0.1) -Model $model -TestData $tasks.Test -Seed 2
         $before = Measure-FedLoss $server -PerClient -Split Test
 
         $rounds = $server | Invoke-FedRound -Count 3

@@ -3,7 +3,7 @@ using FedPS.Cmdlets.Completion;
 using FedPS.Core;
 using FedPS.Core.Data;
 using FedPS.Core.Data.Text;
-using FedPS.Core.Models.Tokenizers;
+using FedPS.Core.Tokenizers;
 using FedPS.Core.Runtime;
 
 namespace FedPS.Cmdlets.Commands;
@@ -78,11 +78,7 @@ public sealed class ImportFedTextTaskCommand : FedCmdlet
             return;
         }
 
-        var split = Split.ToLowerInvariant();
-        if (!DatasetDefinition.Splits.Contains(split))
-        {
-            throw new FedPSException(FedErrorKind.InvalidArgument, $"Unknown split '{Split}'. Valid splits: train, test.", Split);
-        }
+        var split = DatasetDefinition.SplitCatalog.Canonical(Split);
 
         var tokenizer = TokenizerCatalog.Get(Tokenizer);
         var texts = corpusTasks.SelectMany(d =>

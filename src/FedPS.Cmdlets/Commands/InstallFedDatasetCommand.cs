@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using FedPS.Cmdlets.Completion;
 using FedPS.Core.Data;
+using FedPS.Core.Data.Packages;
 
 namespace FedPS.Cmdlets.Commands;
 

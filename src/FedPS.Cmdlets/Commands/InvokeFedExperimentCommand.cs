@@ -72,26 +72,41 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
         var runner = new ExperimentRunner(store, options);
         runner.CheckStore(plan, runs);
 
+        // Strategies written in PowerShell run only on this session's thread: those runs go one at a time, here,
+        // after the others have run on worker threads.
+        var scripted = runs.Where(r => r.Spec.Strategy.ThreadAffine).ToArray();
+        var pooled = runs.Except(scripted).ToArray();
         using var events = new BlockingCollection<Action>();
         var observer = new Observer(this, events, runs.Length, runs.Max(r => r.Rounds));
-        var work = Task.Run(() =>
+        if (pooled.Length > 0)
         {
-            try
+            var work = Task.Run(() =>
             {
-                runner.Run(plan, observer, stop.Token, runs);
-            }
-            finally
+                try
+                {
+                    runner.Run(plan, observer, stop.Token, pooled);
+                }
+                finally
+                {
+                    events.CompleteAdding();
+                }
+            });
+            foreach (var action in events.GetConsumingEnumerable())
             {
-                events.CompleteAdding();
+                action();
             }
-        });
-        foreach (var action in events.GetConsumingEnumerable())
+
+            work.GetAwaiter().GetResult();
+        }
+
+        if (scripted.Length > 0)
         {
-            action();
+            WriteVerbose($"{scripted.Length} run(s) use a strategy written in PowerShell; they run one at a time on this session's thread.");
+            observer.RunInline();
+            new ExperimentRunner(store, options with { ThrottleLimit = 1 }).Run(plan, observer, stop.Token, scripted);
         }
 
         observer.Complete();
-        work.GetAwaiter().GetResult();
     }
 
     protected override void StopProcessing() => stop.Cancel();
@@ -174,9 +189,18 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
 
         private static int RoundId(PlannedRun run) => 100000 + run.Index;
 
+        private bool inline;
+
+        /// <summary>From now on, reports come from the pipeline thread itself and are written at once.</summary>
+        public void RunInline() => inline = true;
+
         private void Post(Action action)
         {
-            if (!events.IsAddingCompleted)
+            if (inline)
+            {
+                action();
+            }
+            else if (!events.IsAddingCompleted)
             {
                 events.Add(action);
             }

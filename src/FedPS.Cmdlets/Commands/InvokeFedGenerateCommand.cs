@@ -1,7 +1,7 @@
 using System.Management.Automation;
 using FedPS.Core;
 using FedPS.Core.Models;
-using FedPS.Core.Models.Tokenizers;
+using FedPS.Core.Tokenizers;
 using FedPS.Core.Simulation;
 
 namespace FedPS.Cmdlets.Commands;

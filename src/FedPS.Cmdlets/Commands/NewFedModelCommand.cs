@@ -58,7 +58,7 @@ public sealed class NewFedModelCommand : LoraModelCmdlet
         var lora = Lora;
         if (architecture == "Gpt")
         {
-            var tokenizer = FedPS.Core.Models.Tokenizers.TokenizerCatalog.Get(Tokenizer);
+            var tokenizer = FedPS.Core.Tokenizers.TokenizerCatalog.Get(Tokenizer);
             var context = ContextLength ?? (MyInvocation.BoundParameters.ContainsKey(nameof(InputShape)) && InputShape.Length == 1 ? InputShape[0] : 64);
             var config = new GptConfig(tokenizer.VocabularySize, context, Layers, Heads, Embedding, tokenizer.Name);
             WriteObject(new FedModel(ModelSpec.ForGpt(config, lora), Seed));

@@ -2,7 +2,9 @@ using System.Collections;
 using System.Management.Automation;
 using System.Management.Automation.Language;
 using FedPS.Core.Data;
+using FedPS.Core.Data.Packages;
 using FedPS.Core.Federation;
+using FedPS.Core.Federation.Strategies;
 using FedPS.Core.Models;
 using FedPS.Core.Optim;
 using FedPS.Core.Runtime;
@@ -20,8 +22,11 @@ public abstract class NameCompleter : IArgumentCompleter
         var prefix = wordToComplete.Trim('\'', '"');
         return Names
             .Where(n => n.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-            .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, n));
+            .Select(n => new CompletionResult(n, n, CompletionResultType.ParameterValue, Describe(n)));
     }
+
+    /// <summary>The tooltip of a completion: what the name stands for (the name itself unless a completer knows more).</summary>
+    protected virtual string Describe(string name) => name;
 }
 
 public sealed class DatasetNameCompleter : NameCompleter
@@ -42,7 +47,7 @@ public sealed class TextTaskNameCompleter : NameCompleter
 
 public sealed class TokenizerNameCompleter : NameCompleter
 {
-    protected override IEnumerable<string> Names => FedPS.Core.Models.Tokenizers.TokenizerCatalog.Names;
+    protected override IEnumerable<string> Names => FedPS.Core.Tokenizers.TokenizerCatalog.Names;
 }
 
 public sealed class LoraTargetCompleter : NameCompleter
@@ -63,6 +68,13 @@ public sealed class SplitNameCompleter : NameCompleter
 public sealed class StrategyNameCompleter : NameCompleter
 {
     protected override IEnumerable<string> Names => StrategyCatalog.Names;
+
+    protected override string Describe(string name)
+    {
+        var definition = StrategyCatalog.Get(name);
+        var knobs = definition.Knobs.Select(k => "-" + k.Name).ToArray();
+        return $"{definition.Summary}{(knobs.Length == 0 ? string.Empty : ". Knobs: " + string.Join(" ", knobs))}";
+    }
 }
 
 public sealed class ArchitectureNameCompleter : NameCompleter

@@ -18,10 +18,9 @@ public static class DatasetCatalog
             PackageSource.Debian("python3-sklearn", "usr/lib/python3/dist-packages/sklearn/datasets/data")),
     ];
 
-    public static IReadOnlyList<string> Names { get; } = All.Select(d => d.Name).ToArray();
+    private static readonly Catalog<DatasetDefinition> ByName = new("dataset", All.Select(d => (d.Name, d)));
 
-    public static DatasetDefinition Get(string name) =>
-        All.FirstOrDefault(d => string.Equals(d.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new FedPSException(FedErrorKind.InvalidArgument,
-            $"Unknown dataset '{name}'. Valid datasets: {string.Join(", ", Names)}.", name);
+    public static IReadOnlyList<string> Names => ByName.Names;
+
+    public static DatasetDefinition Get(string name) => ByName.Get(name);
 }

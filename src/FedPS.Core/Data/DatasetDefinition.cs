@@ -33,7 +33,9 @@ public interface IDataPackage
 /// <summary>A dataset FedPS knows how to install and read.</summary>
 public abstract class DatasetDefinition : IDataPackage
 {
-    public static readonly IReadOnlyList<string> Splits = ["train", "test"];
+    public static readonly Catalog<string> SplitCatalog = Catalog.Of("split", "train", "test");
+
+    public static IReadOnlyList<string> Splits => SplitCatalog.Names;
 
     protected DatasetDefinition(string name, string description, PackageSource source, IReadOnlyList<string> files,
         IReadOnlyList<string> classNames)
@@ -64,11 +66,7 @@ public abstract class DatasetDefinition : IDataPackage
 
     public FedDataset Load(string split, torch.Device device)
     {
-        if (!Splits.Contains(split))
-        {
-            throw new FedPSException(FedErrorKind.InvalidArgument,
-                $"Unknown split '{split}'. Valid splits: {string.Join(", ", Splits)}.", split);
-        }
+        split = SplitCatalog.Canonical(split);
 
         var missing = Files.Select(f => Path.Combine(Folder, f)).FirstOrDefault(p => !File.Exists(p));
         if (missing is not null)

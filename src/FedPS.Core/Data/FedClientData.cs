@@ -72,7 +72,7 @@ public sealed class FedClientData
             }
 
             var order = Enumerable.Range(0, train.Count).ToArray();
-            new Random(Simulation.SeedSequence.DeriveInt(seed, clients.Count)).Shuffle(order);
+            new Random(Primitives.SeedSequence.DeriveInt(seed, clients.Count)).Shuffle(order);
             for (var part = 0; part < clientsPerTask; part++)
             {
                 var id = clients.Count;

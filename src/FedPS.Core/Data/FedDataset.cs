@@ -6,7 +6,7 @@ namespace FedPS.Core.Data;
 /// <summary>
 /// A labelled dataset held as two tensors on one device: for images, features (float32, [N, C, H, W], scaled
 /// to 0..1) and labels (int64, [N]); for text, token ids (int64, [N, T]) and next-token labels (int64, [N, T], with
-/// <see cref="Simulation.Losses.IgnoreIndex"/> where the loss does not count), the classes being the vocabulary.
+/// <see cref="Primitives.Losses.IgnoreIndex"/> where the loss does not count), the classes being the vocabulary.
 /// </summary>
 public sealed class FedDataset
 {

@@ -19,10 +19,10 @@ internal sealed class ConfigBinder(string source, IReadOnlyDictionary<string, Ov
     public T Bind<T>(YamlMappingNode root, T prototype) where T : class =>
         (T)BindSection(root, typeof(T), prototype, string.Empty, root)!;
 
-    /// <summary>The keys a section accepts (camelCase), for error messages.</summary>
-    public IReadOnlyList<string> KeysOf(Type type, string path) =>
+    /// <summary>The keys a section accepts (camelCase), for error messages; <paramref name="optionsType"/> is its options record's actual type.</summary>
+    public IReadOnlyList<string> KeysOf(Type type, string path, Type? optionsType = null) =>
         Settable(type, path).SelectMany(p => p.Name == OptionsProperty && IsSection(p.PropertyType)
-                ? Settable(p.PropertyType, path).Select(o => o.Name)
+                ? Settable(optionsType ?? p.PropertyType, path).Select(o => o.Name)
                 : [p.Name])
             .Select(Camel).Order(StringComparer.Ordinal).ToArray();
 
@@ -39,7 +39,13 @@ internal sealed class ConfigBinder(string source, IReadOnlyDictionary<string, Ov
         var rest = new List<Entry>();
         foreach (var entry in Entries(node, type, path, at))
         {
-            if (properties.TryGetValue(entry.Key, out var property))
+            if (properties.TryGetValue(entry.Key, out var property) && property == options && instance is INamedOptions && entry.Value is YamlMappingNode knobs)
+            {
+                // An explicit options: section of a named entry (as stored configs write it): its keys bind like top-level knobs.
+                rest.AddRange(knobs.Children.Select(k => new Entry(((YamlScalarNode)k.Key).Value ?? string.Empty,
+                    Join(entry.Path, ((YamlScalarNode)k.Key).Value ?? string.Empty), k.Key, k.Value, k.Value)));
+            }
+            else if (property is not null)
             {
                 property.SetValue(instance, Convert(entry.Value, property.PropertyType, property.GetValue(instance), entry.Path, entry.At));
             }
@@ -53,25 +59,54 @@ internal sealed class ConfigBinder(string source, IReadOnlyDictionary<string, Ov
             }
         }
 
-        if (options is not null && rest.Count > 0)
+        if (options is not null)
         {
-            var current = options.GetValue(instance);
-            var bound = Copy(current ?? Activator.CreateInstance(options.PropertyType)!);
-            var known = Settable(options.PropertyType, path).ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
-            foreach (var entry in rest)
-            {
-                if (!known.TryGetValue(entry.Key, out var property))
-                {
-                    throw Error(entry.KeyAt, entry.Path, $"Unknown key '{entry.Key}'. Valid keys: {string.Join(", ", KeysOf(type, path))}.");
-                }
-
-                property.SetValue(bound, Convert(entry.Value, property.PropertyType, property.GetValue(bound), entry.Path, entry.At));
-            }
-
-            options.SetValue(instance, bound);
+            BindOptions(instance, options, rest, type, path, node ?? at);
         }
 
         return instance;
+    }
+
+    /// <summary>
+    /// Binds the keys a section does not know itself onto its options record. For a section whose options depend on
+    /// its name (<see cref="INamedOptions"/>: a strategy), the record is the one of the named entry, started from its
+    /// defaults when the name changed the record type.
+    /// </summary>
+    private void BindOptions(object instance, PropertyInfo options, List<Entry> rest, Type type, string path, YamlNode? at)
+    {
+        var current = options.GetValue(instance);
+        var named = instance as INamedOptions;
+        Type optionsType;
+        try
+        {
+            optionsType = named?.OptionsTypeFor(named.Name) ?? options.PropertyType;
+        }
+        catch (FedPSException ex)
+        {
+            throw Error(at, Join(path, "name"), ex.Message);
+        }
+
+        if (rest.Count == 0 && (current is null || current.GetType() == optionsType))
+        {
+            return;
+        }
+
+        var bound = current is not null && current.GetType() == optionsType ? Copy(current) : Activator.CreateInstance(optionsType)!;
+        var known = Settable(optionsType, path).ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in rest)
+        {
+            if (!known.TryGetValue(entry.Key, out var property))
+            {
+                var valid = KeysOf(type, path, optionsType);
+                var hint = named?.HintForUnknownKey(named.Name, entry.Key);
+                throw Error(entry.KeyAt, entry.Path,
+                    $"Unknown key '{entry.Key}'.{(hint is null ? string.Empty : " " + hint)} Valid keys: {string.Join(", ", valid)}.");
+            }
+
+            property.SetValue(bound, Convert(entry.Value, property.PropertyType, property.GetValue(bound), entry.Path, entry.At));
+        }
+
+        options.SetValue(instance, bound);
     }
 
     private object? Convert(YamlNode? node, Type type, object? prototype, string path, YamlNode? at)

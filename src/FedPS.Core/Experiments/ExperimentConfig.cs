@@ -30,6 +30,7 @@ public sealed class ExperimentConfig
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         TypeInfoResolver = new DefaultJsonTypeInfoResolver { Modifiers = { SettableOnly } },
+        Converters = { new RuntimeTypeConverter<Federation.StrategyOptions>() },
     };
 
     private ExperimentConfig(string source, YamlMappingNode settings, IReadOnlyList<SweepAxis> axes)
@@ -300,4 +301,15 @@ public sealed record PlannedRun(int Index, string Key, string Name, RunSpec Spec
 
     /// <summary>The swept values of this run, e.g. "learningRate=0.1, strategy=FedAvg".</summary>
     public string Point => string.Join(", ", Parameters.Select(p => $"{p.Key}={p.Value}"));
+}
+
+/// <summary>Writes a value declared as <typeparamref name="T"/> with all the properties of its runtime type (a strategy's own options record).</summary>
+internal sealed class RuntimeTypeConverter<T> : System.Text.Json.Serialization.JsonConverter<T>
+    where T : class
+{
+    public override T Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        throw new NotSupportedException($"{typeof(T).Name} is read through the config binder, not System.Text.Json.");
+
+    public override void Write(Utf8JsonWriter writer, T value, JsonSerializerOptions options) =>
+        JsonSerializer.Serialize(writer, value, value.GetType(), options);
 }

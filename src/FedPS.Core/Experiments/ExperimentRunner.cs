@@ -97,6 +97,20 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         var perWorker = Math.Max(1, Runtime.FedDevice.SessionThreads / throttle);
         try
         {
+            if (throttle == 1)
+            {
+                // One at a time on the calling thread: what strategies written in PowerShell need (their methods
+                // run only on the thread of the session that defined them).
+                torch.set_num_threads(perWorker);
+                foreach (var run in runs)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                    RunOne(run, observer, cancel);
+                }
+
+                return;
+            }
+
             Parallel.ForEach(runs, new ParallelOptions { MaxDegreeOfParallelism = throttle, CancellationToken = cancel }, run =>
             {
                 // libtorch's OpenMP thread count is a per-thread setting, and a pool thread starts with the
@@ -132,7 +146,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         var model = new FedModel(spec.Model with { InputShape = train.Shape, Classes = train.ClassCount }, spec.Seed);
         var clients = FedClientData.Split(train, spec.Partition.CreatePartitioner(), spec.Clients, spec.Seed)
             .Select(d => new FedClient(d, spec.CreateLocalTraining())).ToArray();
-        using var server = new FedServer(model, clients, spec.Strategy.Create(), test, spec.SampleFraction, spec.Seed);
+        using var server = new FedServer(model, clients, spec.Strategy.Create(), test, spec.SampleFraction, spec.Seed, name: run.Name);
 
         var checkpoint = Path.Combine(options.CheckpointDirectory, run.Key + ".safetensors");
         if (stored is not null && File.Exists(checkpoint))

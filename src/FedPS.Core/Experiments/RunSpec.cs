@@ -1,6 +1,7 @@
 using FedPS.Core.Data;
 using FedPS.Core.Data.Partitioning;
 using FedPS.Core.Federation;
+using FedPS.Core.Federation.Strategies;
 using FedPS.Core.Models;
 using FedPS.Core.Optim;
 
@@ -9,7 +10,7 @@ namespace FedPS.Core.Experiments;
 /// <summary>
 /// Everything one run of an experiment needs, fully resolved (one point of a sweep, one seed). Each section is
 /// the engine's own option record, so a knob added to <see cref="OptimizerSpec"/>, <see cref="LocalTrainingSpec"/>,
-/// <see cref="ModelSpec"/> or <see cref="StrategyOptions"/> is a YAML key without touching the config code.
+/// <see cref="ModelSpec"/> or a strategy's options record is a YAML key without touching the config code.
 /// </summary>
 public sealed record RunSpec
 {
@@ -103,24 +104,21 @@ public sealed record DatasetSpec
 
     public DatasetSpec Validated()
     {
-        var definition = DatasetCatalog.Get(Name);
-        foreach (var split in new[] { TrainSplit, TestSplit })
+        return this with
         {
-            if (!DatasetDefinition.Splits.Contains(split))
-            {
-                throw new FedPSException(FedErrorKind.InvalidArgument,
-                    $"Unknown split '{split}'. Valid splits: {string.Join(", ", DatasetDefinition.Splits)}.", split);
-            }
-        }
-
-        return this with { Name = definition.Name };
+            Name = DatasetCatalog.Get(Name).Name,
+            TrainSplit = DatasetDefinition.SplitCatalog.Canonical(TrainSplit),
+            TestSplit = DatasetDefinition.SplitCatalog.Canonical(TestSplit),
+        };
     }
 }
 
 /// <summary>How the training data is divided among clients.</summary>
 public sealed record PartitionSpec
 {
-    public static readonly IReadOnlyList<string> Kinds = ["Iid", "Dirichlet", "Shards"];
+    private static readonly Catalog<string> KindCatalog = Catalog.Of("partition kind", "Iid", "Dirichlet", "Shards");
+
+    public static IReadOnlyList<string> Kinds => KindCatalog.Names;
 
     public string Kind { get; init; } = "Iid";
 
@@ -132,10 +130,7 @@ public sealed record PartitionSpec
 
     public PartitionSpec Validated()
     {
-        var kind = Kinds.FirstOrDefault(k => string.Equals(k, Kind, StringComparison.OrdinalIgnoreCase))
-            ?? throw new FedPSException(FedErrorKind.InvalidArgument,
-                $"Unknown partition kind '{Kind}'. Valid kinds: {string.Join(", ", Kinds)}.", Kind);
-        var validated = this with { Kind = kind };
+        var validated = this with { Kind = KindCatalog.Canonical(Kind) };
         validated.CreatePartitioner(); // the partitioners check their own parameters
         return validated;
     }
@@ -146,20 +141,4 @@ public sealed record PartitionSpec
         "Shards" => new ShardPartitioner(Shards),
         _ => new IidPartitioner(),
     };
-}
-
-/// <summary>A strategy by name; its knobs (every key but <c>name</c>) bind to <see cref="StrategyOptions"/>.</summary>
-public sealed record StrategySpec
-{
-    public string Name { get; init; } = "FedAvg";
-
-    public StrategyOptions Options { get; init; } = new();
-
-    public StrategySpec Validated()
-    {
-        using var probe = StrategyCatalog.Create(Name, Options);
-        return this with { Name = StrategyCatalog.Names.First(n => string.Equals(n, Name, StringComparison.OrdinalIgnoreCase)) };
-    }
-
-    public FederatedStrategy Create() => StrategyCatalog.Create(Name, Options);
 }

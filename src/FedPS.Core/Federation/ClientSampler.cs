@@ -1,4 +1,4 @@
-using FedPS.Core.Simulation;
+using FedPS.Core.Primitives;
 
 namespace FedPS.Core.Federation;
 
@@ -8,7 +8,8 @@ namespace FedPS.Core.Federation;
 /// </summary>
 public static class ClientSampler
 {
-    public static int[] Sample(int clientCount, double fraction, long seed, int round)
+    /// <summary>How many of <paramref name="clientCount"/> clients a round samples at <paramref name="fraction"/>.</summary>
+    public static int Count(int clientCount, double fraction)
     {
         if (!(fraction > 0 && fraction <= 1))
         {
@@ -16,7 +17,12 @@ public static class ClientSampler
                 FormattableString.Invariant($"SampleFraction must be in (0, 1] (got {fraction})."), fraction);
         }
 
-        var take = Math.Max(1, (int)Math.Round(fraction * clientCount, MidpointRounding.AwayFromZero));
+        return Math.Min(clientCount, Math.Max(1, (int)Math.Round(fraction * clientCount, MidpointRounding.AwayFromZero)));
+    }
+
+    public static int[] Sample(int clientCount, double fraction, long seed, int round)
+    {
+        var take = Count(clientCount, fraction);
         if (take >= clientCount)
         {
             return Enumerable.Range(0, clientCount).ToArray();

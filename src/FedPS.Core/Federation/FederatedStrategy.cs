@@ -1,80 +1,163 @@
+using FedPS.Core.Data;
 using FedPS.Core.Models;
-using FedPS.Core.Simulation;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FedPS.Core.Federation;
 
-/// <summary>One sampled client's work in a round, as the round engine hands it to a strategy.</summary>
-public sealed record ClientRound(FedClient Client, int Round, long Seed, LocalTrainer Trainer, CancellationToken Cancel,
-    IProgress<LocalProgress>? Progress);
-
 /// <summary>
-/// A federated algorithm, in the shape of Flower's Strategy: what a client does with the server's state this
-/// round (<see cref="TrainClient"/>) and how the server combines the results (<see cref="Aggregate"/>).
-/// One subclass per algorithm, one file each under Federation/Strategies.
+/// A federated algorithm, in the shape of Flower's Strategy. A round is:
+/// <list type="number">
+/// <item><see cref="Configure"/>: what each sampled client gets (start parameters, a penalty, carried optimizer
+/// state, an extra exchange);</item>
+/// <item>the clients train (the server runs them; a strategy never touches a network);</item>
+/// <item><see cref="Aggregate"/>(results, failures): the new global parameters from the updates that arrived, told
+/// which sampled clients failed and why — or, for rules that fold updates in one at a time, the streaming form
+/// <see cref="BeginAggregation"/>;</item>
+/// <item><see cref="Evaluate"/>: the global loss (a personalizing strategy evaluates its clients' own models).</item>
+/// </list>
+/// State for checkpoints goes through <see cref="SaveState"/>/<see cref="LoadState"/>. Subclass it in C# (one file
+/// per algorithm under Federation/Strategies) or in a PowerShell class: override <see cref="Aggregate"/> and
+/// return the new global parameters.
 /// </summary>
 public abstract class FederatedStrategy : IDisposable
 {
+    private readonly List<string> warnings = [];
     private ParameterSet? global;
 
-    public abstract string Name { get; }
+    /// <summary>A strategy named after its class.</summary>
+    protected FederatedStrategy()
+        : this(null)
+    {
+    }
+
+    /// <param name="name">The strategy's name in results; the class name when null.</param>
+    protected FederatedStrategy(string? name)
+    {
+        Name = string.IsNullOrWhiteSpace(name) ? GetType().Name : name;
+    }
+
+    public string Name { get; }
 
     /// <summary>The server's current model parameters (what it sends and what is evaluated).</summary>
-    public ParameterSet Global => global ?? throw new InvalidOperationException("the strategy is not initialized");
+    public ParameterSet Global => global ?? throw new FedPSException(FedErrorKind.InvalidOperation,
+        $"The strategy {Name} has no global parameters yet: give it to New-FedServer, or to Merge-FedUpdate with -Global.", Name);
 
-    public virtual void Initialize(ParameterSet initial, IReadOnlyList<FedClient> clients) => ReplaceGlobal(initial.Clone());
+    public bool IsInitialized => global is not null;
+
+    /// <summary>What the strategy found questionable about its settings or federation (e.g. an unstable step); the cmdlets show them.</summary>
+    public IReadOnlyList<string> Warnings => warnings;
 
     /// <summary>
-    /// True when clients keep models of their own (e.g. Mira's per-client adapters); then each client's model,
-    /// not <see cref="Global"/>, is the one to evaluate for it.
+    /// True when <see cref="BeginAggregation"/> folds each update in as it arrives, so a round's memory does not grow
+    /// with the number of sampled clients; false when the rule needs every update at once (median, Krum, Mira).
     /// </summary>
-    public virtual bool IsPersonalized => false;
+    public virtual bool StreamsUpdates => false;
 
-    /// <summary>The trainable parameters client <paramref name="clientId"/> uses: the global ones unless the strategy personalizes.</summary>
+    /// <summary>
+    /// Takes the initial parameters and the federation: every client, and how many are sampled per round (for
+    /// rules whose validity depends on it, such as Krum's). Fails clearly on a federation the strategy cannot run.
+    /// </summary>
+    public virtual void Initialize(ParameterSet initial, IReadOnlyList<FedClient> clients, int clientsPerRound) =>
+        ReplaceGlobal(initial.Clone());
+
+    /// <summary>The trainable parameters client <paramref name="clientId"/> starts from and is evaluated with: the global ones unless the strategy personalizes.</summary>
     public virtual ParameterSet ParametersFor(int clientId) => Global;
 
+    /// <summary>What each sampled client gets this round; by default plain local training from <see cref="ParametersFor"/>.</summary>
+    public virtual IReadOnlyList<ClientAssignment> Configure(RoundContext round) =>
+        round.Sampled.Select(c => new ClientAssignment(round, c, ParametersFor(c.Id))).ToArray();
+
     /// <summary>
-    /// Work before the sampled clients train, with all of them in view: for algorithms whose round has an extra
-    /// exchange (e.g. DONE's gradient averaging). By default nothing.
+    /// Combines the round's updates into the new global parameters (Flower's aggregate_fit). <paramref name="results"/>
+    /// are the updates that arrived, in arrival order; <paramref name="failures"/> the sampled clients whose update did
+    /// not, and why. Return a new parameter set shaped like <see cref="Global"/>; the server validates it (names,
+    /// shapes, dtypes, finite values) before it replaces the global one, so a failed aggregation leaves the server as
+    /// it was. Not called for a round without results.
     /// </summary>
-    public virtual void BeginRound(IReadOnlyList<ClientRound> clients)
+    public abstract ParameterSet? Aggregate(RoundContext round, IReadOnlyList<ClientUpdate> results, IReadOnlyList<ClientFailure> failures);
+
+    /// <summary>
+    /// The aggregation of one round, fed one update at a time. By default the updates are kept and
+    /// <see cref="Aggregate"/> runs at the end; strategies whose rule is a running sum override it to stream.
+    /// </summary>
+    public virtual RoundAggregation BeginAggregation(RoundContext round) => new BufferedAggregation(this, round);
+
+    /// <summary>
+    /// Called once a round completed, with the assignments whose clients finished training: the place to commit
+    /// client-side state they advanced (see <see cref="ClientAssignment.ClientState"/>). Not called for an abandoned round.
+    /// </summary>
+    public virtual void CompleteRound(RoundContext round, IReadOnlyList<ClientAssignment> trained)
     {
     }
 
-    /// <summary>The client's local work; by default plain local training from <see cref="ParametersFor"/>.</summary>
-    public virtual ClientUpdate TrainClient(ClientRound work) =>
-        work.Trainer.Train(work.Client, ParametersFor(work.Client.Id), work.Round, work.Seed, work.Cancel, progress: work.Progress);
+    /// <summary>The global loss and accuracy on <paramref name="data"/>: of <see cref="Global"/>, unless the strategy personalizes.</summary>
+    public virtual Evaluation Evaluate(ModelEvaluator evaluator, FedDataset data) => evaluator.Evaluate(Global, data);
 
-    /// <summary>Combines the round's updates into the new server state. Not called for a cancelled round.</summary>
-    public abstract void Aggregate(IReadOnlyList<ClientUpdate> updates, int round);
+    /// <summary>Adds everything needed to continue exactly where the strategy stands (by default the global parameters).</summary>
+    public virtual void SaveState(StrategyState state) => state.Add("global/", Global);
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote (values are copied).</summary>
+    public virtual void LoadState(StrategyState state) => state.CopyTo("global/", Global);
+
+    /// <summary>The strategy's state as named tensors (for checkpoints).</summary>
+    public IReadOnlyList<(string Name, Tensor Value)> StateTensors()
+    {
+        var state = new StrategyState();
+        SaveState(state);
+        return state.Tensors;
+    }
+
+    /// <summary>Restores the state a checkpoint holds.</summary>
+    public void LoadStateTensors(IReadOnlyDictionary<string, Tensor> saved) => LoadState(new StrategyState(saved));
 
     /// <summary>
-    /// Everything the strategy needs to continue exactly where it stands (global parameters, server-optimizer
-    /// moments, per-client state), as named tensors for a checkpoint. Subclasses with more state add to it.
+    /// Commits what an aggregation returned: an error if it returned nothing, a copy if it returned one of the
+    /// updates' own parameter sets (which their owner disposes), then <see cref="CommitGlobal"/>.
     /// </summary>
-    public virtual IEnumerable<(string Name, Tensor Value)> StateTensors() =>
-        Global.Tensors.Select(t => ("global/" + t.Name, t.Value));
-
-    /// <summary>Restores what <see cref="StateTensors"/> returned (values are copied).</summary>
-    public virtual void LoadStateTensors(IReadOnlyDictionary<string, Tensor> state)
+    public void CommitAggregate(ParameterSet? next, IEnumerable<ParameterSet> inputs, int round)
     {
-        using var _ = torch.no_grad();
-        foreach (var (name, value) in Global.Tensors)
+        if (next is null)
         {
-            value.copy_(Saved(state, "global/" + name));
+            throw new FedPSException(FedErrorKind.InvalidResult,
+                $"{Name}'s aggregation returned nothing in round {round}; it must return the new global parameters.", Name);
         }
+
+        CommitGlobal(inputs.Any(input => ReferenceEquals(input, next)) ? next.Clone() : next, round);
     }
 
-    /// <summary>The tensor <paramref name="name"/> of a saved state, or a clear error when it is missing.</summary>
-    protected static Tensor Saved(IReadOnlyDictionary<string, Tensor> state, string name) =>
-        state.TryGetValue(name, out var saved)
-            ? saved
-            : throw new FedPSException(FedErrorKind.InvalidData, $"The saved state has no tensor '{name}'.", name);
+    /// <summary>
+    /// Replaces the global parameters with <paramref name="next"/> after checking it: the same names, shapes and dtypes,
+    /// and finite values. On failure nothing changes. Takes ownership of <paramref name="next"/>.
+    /// </summary>
+    public void CommitGlobal(ParameterSet next, int round)
+    {
+        if (ReferenceEquals(next, global))
+        {
+            return;
+        }
 
-    /// <summary>A short description of the strategy and its knobs.</summary>
+        if (Global.Describe(next) is { } difference)
+        {
+            throw new FedPSException(FedErrorKind.InvalidResult,
+                $"{Name}'s aggregation in round {round} returned parameters unlike the global ones: {difference}.", Name);
+        }
+
+        if (!next.AllFinite())
+        {
+            throw new FedPSException(FedErrorKind.Diverged,
+                $"{Name}'s server update in round {round} produced NaN or infinite parameters; the server keeps round {round - 1}'s. " +
+                "Lower the server learning rate or step size.", Name);
+        }
+
+        ReplaceGlobal(next);
+    }
+
     public override string ToString() => Name;
 
+    protected void Warn(string message) => warnings.Add(message);
+
+    /// <summary>Makes <paramref name="next"/> the global parameters (no checks), disposing the previous ones.</summary>
     protected void ReplaceGlobal(ParameterSet next)
     {
         var previous = global;
@@ -88,6 +171,37 @@ public abstract class FederatedStrategy : IDisposable
     public virtual void Dispose()
     {
         global?.Dispose();
+        global = null;
         GC.SuppressFinalize(this);
     }
+}
+
+/// <summary>
+/// One round's aggregation, fed one update at a time by whoever runs the round. <see cref="Streams"/> says whether
+/// an update is folded in at once (the caller may then dispose it) or kept until <see cref="Complete"/>.
+/// </summary>
+public abstract class RoundAggregation(RoundContext round) : IDisposable
+{
+    public RoundContext Round { get; } = round;
+
+    public abstract bool Streams { get; }
+
+    public abstract void Add(ClientUpdate update);
+
+    /// <summary>The new global parameters (the caller owns them), or null when the strategy returned nothing.</summary>
+    public abstract ParameterSet? Complete(IReadOnlyList<ClientFailure> failures);
+
+    public virtual void Dispose() => GC.SuppressFinalize(this);
+}
+
+/// <summary>Keeps the round's updates and hands them to <see cref="FederatedStrategy.Aggregate"/> at the end.</summary>
+public sealed class BufferedAggregation(FederatedStrategy strategy, RoundContext round) : RoundAggregation(round)
+{
+    private readonly List<ClientUpdate> updates = [];
+
+    public override bool Streams => false;
+
+    public override void Add(ClientUpdate update) => updates.Add(update);
+
+    public override ParameterSet? Complete(IReadOnlyList<ClientFailure> failures) => strategy.Aggregate(Round, updates, failures);
 }

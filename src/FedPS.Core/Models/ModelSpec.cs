@@ -9,7 +9,9 @@ namespace FedPS.Core.Models;
 /// </summary>
 public sealed record ModelSpec(string Architecture, int[] InputShape, int Classes, int[] HiddenSizes)
 {
-    public static readonly IReadOnlyList<string> Architectures = ["Mlp", "Cnn", "Gpt"];
+    private static readonly Catalog<string> ArchitectureCatalog = Catalog.Of("architecture", "Mlp", "Cnn", "Gpt");
+
+    public static IReadOnlyList<string> Architectures => ArchitectureCatalog.Names;
 
     public GptConfig? Gpt { get; init; }
 
@@ -34,10 +36,7 @@ public sealed record ModelSpec(string Architecture, int[] InputShape, int Classe
         });
     }
 
-    public static string Canonical(string architecture) =>
-        Architectures.FirstOrDefault(a => string.Equals(a, architecture, StringComparison.OrdinalIgnoreCase))
-        ?? throw new FedPSException(FedErrorKind.InvalidArgument,
-            $"Unknown architecture '{architecture}'. Valid architectures: {string.Join(", ", Architectures)}.", architecture);
+    public static string Canonical(string architecture) => ArchitectureCatalog.Canonical(architecture);
 
     private void Validate()
     {

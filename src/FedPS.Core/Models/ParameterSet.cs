@@ -1,3 +1,4 @@
+using System.Globalization;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,12 +17,23 @@ public sealed class ParameterSet : IDisposable
 
     public IReadOnlyList<(string Name, Tensor Value)> Tensors { get; }
 
+    public IEnumerable<string> Names => Tensors.Select(t => t.Name);
+
     public IEnumerable<Tensor> Values => Tensors.Select(t => t.Value);
+
+    /// <summary>The tensors with their shapes and first values, for display (<c>$set.Entries</c>).</summary>
+    public IReadOnlyList<ParameterTensor> Entries => Tensors.Select(t => new ParameterTensor(t.Name, t.Value)).ToArray();
 
     public long ElementCount => Tensors.Sum(t => t.Value.numel());
 
     /// <summary>Bytes on the wire, at each tensor's element size (4 for float32).</summary>
     public long ByteCount => Tensors.Sum(t => t.Value.numel() * t.Value.ElementSize);
+
+    /// <summary>The tensor named <paramref name="name"/> (a view, not a copy).</summary>
+    public Tensor this[string name] =>
+        Tensors.FirstOrDefault(t => t.Name == name).Value
+        ?? throw new FedPSException(FedErrorKind.ObjectNotFound,
+            $"There is no tensor named '{name}'. The tensors are: {string.Join(", ", Names)}.", name);
 
     /// <summary>Copies the module's parameters (all, or only those that train, e.g. LoRA adapters).</summary>
     public static ParameterSet From(nn.Module module, bool trainableOnly = false)
@@ -31,6 +43,31 @@ public sealed class ParameterSet : IDisposable
             .Where(p => !trainableOnly || p.parameter.requires_grad)
             .Select(p => (p.name, p.parameter.detach().clone()))
             .ToArray());
+    }
+
+    /// <summary>
+    /// A set from plain numbers, as scripts write them: each name maps to one value or a list of values, which
+    /// become a float64 vector (a single value a 1-element vector).
+    /// </summary>
+    public static ParameterSet FromValues(IEnumerable<KeyValuePair<string, double[]>> values)
+    {
+        var tensors = values.Select(v => (v.Key, v.Value.Length > 0
+                ? tensor(v.Value, dtype: ScalarType.Float64)
+                : throw new FedPSException(FedErrorKind.InvalidArgument, $"The parameter '{v.Key}' has no values.", v.Key)))
+            .ToArray();
+        if (tensors.Length == 0)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument, "A parameter set needs at least one named tensor.", values);
+        }
+
+        return new ParameterSet(tensors);
+    }
+
+    /// <summary>The values of tensor <paramref name="name"/>, flattened, as double (for scripts and tests).</summary>
+    public double[] ToArray(string name)
+    {
+        using var values = this[name].detach().cpu().to_type(ScalarType.Float64).flatten();
+        return values.data<double>().ToArray();
     }
 
     /// <summary>Writes these values into the module's parameters of the same names.</summary>
@@ -55,49 +92,123 @@ public sealed class ParameterSet : IDisposable
         return new ParameterSet(Tensors.Select(t => (t.Name, t.Value.clone())).ToArray());
     }
 
-    /// <summary>Σ wᵢ·setᵢ / Σ wᵢ, tensor by tensor (FedAvg's aggregation).</summary>
-    public static ParameterSet WeightedAverage(IReadOnlyList<ParameterSet> sets, IReadOnlyList<double> weights)
+    /// <summary>A new set with <paramref name="map"/> applied to each tensor (names kept).</summary>
+    public ParameterSet Map(Func<string, Tensor, Tensor> map)
     {
-        if (sets.Count == 0 || sets.Count != weights.Count)
-        {
-            throw new ArgumentException("need one weight per parameter set, and at least one set");
-        }
-
-        var total = weights.Sum();
-        if (!(total > 0))
-        {
-            throw new ArgumentException("the weights must sum to a positive number");
-        }
-
         using var _ = no_grad();
-        var result = new List<(string, Tensor)>();
-        for (var t = 0; t < sets[0].Tensors.Count; t++)
+        return new ParameterSet(Tensors.Select(t => (t.Name, map(t.Name, t.Value))).ToArray());
+    }
+
+    /// <summary>this − <paramref name="other"/>, tensor by tensor.</summary>
+    public ParameterSet Subtract(ParameterSet other)
+    {
+        EnsureLike(other, "subtract");
+        return Map((name, value) => value.sub(other[name]));
+    }
+
+    /// <summary>The L2 norm over every element of every tensor.</summary>
+    public double Norm()
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        if (Tensors.Count == 0)
         {
-            var (name, first) = sets[0].Tensors[t];
-            var sum = first.mul(weights[0] / total);
-            for (var s = 1; s < sets.Count; s++)
+            return 0;
+        }
+
+        var squares = stack(Tensors.Select(t => t.Value.to_type(ScalarType.Float64).square().sum()).ToArray());
+        return Math.Sqrt(squares.sum().item<double>());
+    }
+
+    /// <summary>The L2 distance ‖this − <paramref name="other"/>‖ over all elements.</summary>
+    public double DistanceTo(ParameterSet other)
+    {
+        using var difference = Subtract(other);
+        return difference.Norm();
+    }
+
+    /// <summary>True when every element of every tensor is finite (one host read for the whole set).</summary>
+    public bool AllFinite() => AreFinite(Values);
+
+    /// <summary>True when every element of every tensor is finite (one host read for all of them).</summary>
+    public static bool AreFinite(IEnumerable<Tensor> tensors)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var checks = tensors.Select(t => t.isfinite().all()).ToArray();
+        return checks.Length == 0 || stack(checks).all().item<bool>();
+    }
+
+    /// <summary>Fails, naming the first difference, unless <paramref name="other"/> has the same names, shapes and dtypes in the same order.</summary>
+    public void EnsureLike(ParameterSet other, string what)
+    {
+        if (Describe(other) is { } difference)
+        {
+            throw new FedPSException(FedErrorKind.InvalidData, $"Cannot {what}: {difference}.", other);
+        }
+    }
+
+    /// <summary>The first way <paramref name="other"/> differs from this set in names, shapes or dtypes, or null.</summary>
+    public string? Describe(ParameterSet other)
+    {
+        if (other.Tensors.Count != Tensors.Count)
+        {
+            return $"expected {Tensors.Count} tensors ({string.Join(", ", Names)}), got {other.Tensors.Count} ({string.Join(", ", other.Names)})";
+        }
+
+        for (var i = 0; i < Tensors.Count; i++)
+        {
+            var (name, value) = Tensors[i];
+            var (otherName, otherValue) = other.Tensors[i];
+            if (name != otherName)
             {
-                sum.add_(sets[s].Tensors[t].Value, alpha: weights[s] / total);
+                return $"tensor {i + 1} is '{otherName}', expected '{name}'";
             }
 
-            result.Add((name, sum));
+            if (!value.shape.SequenceEqual(otherValue.shape))
+            {
+                return $"'{name}' is shaped [{string.Join(", ", otherValue.shape)}], expected [{string.Join(", ", value.shape)}]";
+            }
+
+            if (value.dtype != otherValue.dtype)
+            {
+                return $"'{name}' holds {otherValue.dtype}, expected {value.dtype}";
+            }
         }
 
-        return new ParameterSet(result);
+        return null;
     }
 
-    /// <summary>True when every element of every tensor is finite.</summary>
-    public bool AllFinite()
-    {
-        using var _ = no_grad();
-        return Tensors.All(t => t.Value.isfinite().all().item<bool>());
-    }
+    public override string ToString() =>
+        string.Create(CultureInfo.InvariantCulture, $"{Tensors.Count} tensors, {ElementCount:N0} values");
 
     public void Dispose()
     {
         foreach (var (_, value) in Tensors)
         {
             value.Dispose();
+        }
+    }
+}
+
+/// <summary>One named tensor of a <see cref="ParameterSet"/>, as PowerShell lists and formats it.</summary>
+public sealed record ParameterTensor(string Name, Tensor Value)
+{
+    public string Shape => Value.shape.Length == 0 ? "scalar" : string.Join("×", Value.shape);
+
+    public long Count => Value.numel();
+
+    public string DType => Value.dtype.ToString();
+
+    /// <summary>The first values, for display.</summary>
+    public string Preview
+    {
+        get
+        {
+            using var _ = no_grad();
+            using var head = Value.detach().flatten().narrow(0, 0, Math.Min(4, Value.numel())).cpu().to_type(ScalarType.Float64);
+            var values = head.data<double>().ToArray().Select(v => v.ToString("G4", CultureInfo.InvariantCulture));
+            return string.Join(", ", values) + (Value.numel() > 4 ? ", …" : string.Empty);
         }
     }
 }

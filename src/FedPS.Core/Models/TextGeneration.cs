@@ -1,4 +1,4 @@
-using FedPS.Core.Models.Tokenizers;
+using FedPS.Core.Tokenizers;
 using TorchSharp;
 using static TorchSharp.torch;
 

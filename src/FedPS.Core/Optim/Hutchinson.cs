@@ -1,4 +1,4 @@
-using FedPS.Core.Simulation;
+using FedPS.Core.Primitives;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;

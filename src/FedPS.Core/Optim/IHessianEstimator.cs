@@ -1,3 +1,4 @@
+using FedPS.Core.Primitives;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -18,16 +19,15 @@ public interface IHessianEstimator
 /// <summary>The estimators by name.</summary>
 public static class HessianEstimators
 {
-    public static readonly IReadOnlyList<string> Names = [GaussNewtonBartlett.EstimatorName, Hutchinson.EstimatorName];
+    private static readonly Catalog<Func<IHessianEstimator>> ByName = new("Hessian estimator",
+    [
+        (GaussNewtonBartlett.EstimatorName, () => new GaussNewtonBartlett()),
+        (Hutchinson.EstimatorName, () => new Hutchinson()),
+    ]);
 
-    public static string Canonical(string name) =>
-        Names.FirstOrDefault(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new FedPSException(FedErrorKind.InvalidArgument,
-            $"Unknown Hessian estimator '{name}'. Valid estimators: {string.Join(", ", Names)}.", name);
+    public static IReadOnlyList<string> Names => ByName.Names;
 
-    public static IHessianEstimator Create(string name) => Canonical(name) switch
-    {
-        GaussNewtonBartlett.EstimatorName => new GaussNewtonBartlett(),
-        _ => new Hutchinson(),
-    };
+    public static string Canonical(string name) => ByName.Canonical(name);
+
+    public static IHessianEstimator Create(string name) => ByName.Get(name)();
 }

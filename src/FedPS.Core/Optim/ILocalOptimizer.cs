@@ -1,17 +1,10 @@
+using FedPS.Core.Primitives;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace FedPS.Core.Optim;
 
 /// <summary>
-/// The minibatch a local step trained on, as an optimizer that needs more than gradients sees it: Sophia
-/// re-estimates curvature on it, a Newton-type method takes Hessian-vector products on it. <see cref="Generator"/>
-/// is the seeded source for any sampling the optimizer does (GNB labels, Hutchinson probes), so runs stay reproducible.
-/// </summary>
-public sealed record Minibatch(nn.Module<Tensor, Tensor> Model, Tensor Inputs, Tensor Labels, Generator Generator);
-
-/// <summary>
-/// A client's local optimizer: the one seam between <see cref="Simulation.LocalTrainer"/> and any update rule
+/// A client's local optimizer: the one seam between <see cref="Federation.LocalTrainer"/> and any update rule
 /// (torch's SGD/Adam/AdamW, or Sophia with its curvature estimator). The trainer computes the minibatch loss and
 /// its gradients; <see cref="Step"/> updates the parameters and may use the model and the minibatch itself.
 /// </summary>

@@ -6,7 +6,9 @@ namespace FedPS.Core.Optim;
 /// <summary>A local optimizer and its hyperparameters; <see cref="Create"/> makes a fresh instance for a set of parameters.</summary>
 public sealed record OptimizerSpec
 {
-    public static readonly IReadOnlyList<string> Names = ["Sgd", "Adam", "AdamW", "Sophia"];
+    private static readonly Catalog<string> Catalog = FedPS.Core.Catalog.Of("optimizer", "Sgd", "Adam", "AdamW", "Sophia");
+
+    public static IReadOnlyList<string> Names => Catalog.Names;
 
     public string Name { get; init; } = "Sgd";
 
@@ -63,10 +65,7 @@ public sealed record OptimizerSpec
         };
     }
 
-    public static string Canonical(string name) =>
-        Names.FirstOrDefault(n => string.Equals(n, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new FedPSException(FedErrorKind.InvalidArgument,
-            $"Unknown optimizer '{name}'. Valid optimizers: {string.Join(", ", Names)}.", name);
+    public static string Canonical(string name) => Catalog.Canonical(name);
 
     public OptimizerSpec Validated()
     {
@@ -99,8 +98,7 @@ public sealed record OptimizerSpec
         "Adam" => new TorchLocalOptimizer(torch.optim.Adam(parameters, LearningRate, Beta1, Beta2, Epsilon, weight_decay: WeightDecay)),
         "AdamW" => new TorchLocalOptimizer(torch.optim.AdamW(parameters, LearningRate, Beta1, Beta2, Epsilon, weight_decay: WeightDecay)),
         "Sophia" => CreateSophia(parameters),
-        _ => throw new FedPSException(FedErrorKind.InvalidArgument,
-            $"Unknown optimizer '{Name}'. Valid optimizers: {string.Join(", ", Names)}.", Name),
+        _ => throw Catalog.Unknown(Name),
     };
 
     /// <summary>A Sophia optimizer from this spec, optionally continuing from carried <paramref name="state"/>.</summary>

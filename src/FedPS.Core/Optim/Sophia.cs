@@ -1,4 +1,5 @@
 using FedPS.Core.Models;
+using FedPS.Core.Primitives;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -64,6 +65,20 @@ public sealed class SophiaState : IDisposable
     internal IReadOnlyList<Tensor> CurvatureBuffers => curvatureBuffers;
 
     public static SophiaState ZerosLike(IEnumerable<Tensor> parameters) => new(FlatLayout.Of(parameters), 0);
+
+    /// <summary>An independent copy (what a client trains on until its round completes).</summary>
+    public SophiaState Clone()
+    {
+        var copy = new SophiaState(Layout, Steps);
+        using var _ = no_grad();
+        for (var g = 0; g < momentBuffers.Length; g++)
+        {
+            copy.momentBuffers[g].copy_(momentBuffers[g]);
+            copy.curvatureBuffers[g].copy_(curvatureBuffers[g]);
+        }
+
+        return copy;
+    }
 
     /// <summary>Named tensors: m/i, h/i per parameter i, and the step count as a scalar.</summary>
     public IEnumerable<(string Name, Tensor Value)> Tensors() =>

@@ -18,7 +18,9 @@ public sealed record FedDevice(string Name, string Type, bool CudaAvailable, int
         "./build.ps1 -LibTorchPackage libtorch-cuda-12.8-linux-x64 (Windows: libtorch-cuda-12.8-win-x64), " +
         "which sets the MSBuild property FedPSLibTorch, on a machine with an NVIDIA driver.";
 
-    public static readonly IReadOnlyList<string> ValidNames = ["cpu", "cuda", "auto"];
+    private static readonly Catalog<string> Names = Catalog.Of("device", "cpu", "cuda", "auto");
+
+    public static IReadOnlyList<string> ValidNames => Names.Names;
 
     private static readonly object Gate = new();
     private static torch.Device current = torch.CPU;
@@ -65,16 +67,13 @@ public sealed record FedDevice(string Name, string Type, bool CudaAvailable, int
     /// <summary>Selects cpu, cuda (fails without CUDA) or auto (cuda when present), and optionally the thread count.</summary>
     public static FedDevice Set(string name, int? threads = null)
     {
-        var requested = name.Trim().ToLowerInvariant();
-        torch.Device device = requested switch
+        torch.Device device = Names.Canonical(name.Trim()) switch
         {
             "cpu" => torch.CPU,
             "cuda" => torch.cuda.is_available()
                 ? torch.CUDA
                 : throw new FedPSException(FedErrorKind.ResourceUnavailable, CudaHint, name),
-            "auto" => torch.cuda.is_available() ? torch.CUDA : torch.CPU,
-            _ => throw new FedPSException(FedErrorKind.InvalidArgument,
-                $"Unknown device '{name}'. Valid devices: {string.Join(", ", ValidNames)}.", name),
+            _ => torch.cuda.is_available() ? torch.CUDA : torch.CPU,
         };
         if (threads is { } n)
         {

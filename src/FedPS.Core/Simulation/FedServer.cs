@@ -1,23 +1,26 @@
-using System.Diagnostics;
+using System.Globalization;
 using FedPS.Core.Data;
 using FedPS.Core.Federation;
 using FedPS.Core.Models;
+using FedPS.Core.Primitives;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FedPS.Core.Simulation;
 
 /// <summary>
-/// A federated simulation: one global model, the clients, a strategy, optional test data, and the rounds run
-/// so far. Each server owns its networks, so several servers built from one <see cref="FedModel"/> do not interfere.
+/// A federated simulation: one model, the clients, a strategy, optional test data, and the rounds run so far. A round
+/// runs in stages (<see cref="StartRound"/>, then <see cref="FedRound"/>'s Train, Accept and Complete);
+/// <see cref="RunRound"/> runs them in a row. Each server owns its networks (one the clients train on in turn, one
+/// for evaluation), so several servers built from one <see cref="FedModel"/> do not interfere.
 /// </summary>
 public sealed class FedServer : IDisposable
 {
+    private static int serverCount;
     private readonly List<RoundResult> history = [];
-    private readonly LocalTrainer trainer;
 
     public FedServer(FedModel model, IReadOnlyList<FedClient> clients, FederatedStrategy strategy, FedDataset? testData = null,
-        double sampleFraction = 1.0, int seed = 0, DivergencePolicy onDivergence = DivergencePolicy.Stop)
+        double sampleFraction = 1.0, int seed = 0, DivergencePolicy onDivergence = DivergencePolicy.Stop, string? name = null)
     {
         if (clients.Count == 0)
         {
@@ -41,24 +44,35 @@ public sealed class FedServer : IDisposable
             model.EnsureAccepts(testData);
         }
 
-        ClientSampler.Sample(clients.Count, sampleFraction, seed, 1); // validates the fraction now, not in round 1
+        var perRound = ClientSampler.Count(clients.Count, sampleFraction); // validates the fraction now, not in round 1
+        Name = string.IsNullOrWhiteSpace(name) ? string.Create(CultureInfo.InvariantCulture, $"server{Interlocked.Increment(ref serverCount)}") : name;
         Model = model;
         Clients = clients.OrderBy(c => c.Id).ToArray();
-        Strategy = strategy;
         TestData = testData;
         SampleFraction = sampleFraction;
         Seed = seed;
         OnDivergence = onDivergence;
-        GlobalModule = model.CreateReplica();
-        trainer = new LocalTrainer(model.CreateReplica());
-        using var initial = ParameterSet.From(GlobalModule, trainableOnly: true);
-        Strategy.Initialize(initial, Clients);
+        Trainer = new LocalTrainer(model.CreateReplica());
+        Evaluator = new ModelEvaluator(model.CreateReplica());
+        try
+        {
+            using var initial = ParameterSet.From(Evaluator.Network, trainableOnly: true);
+            strategy.Initialize(initial, Clients, perRound);
+        }
+        catch
+        {
+            Trainer.Dispose();
+            Evaluator.Dispose();
+            throw;
+        }
+
+        Strategy = strategy;
     }
 
-    public FedModel Model { get; }
+    /// <summary>A name that tells this server's results from another's (default server1, server2, ...).</summary>
+    public string Name { get; }
 
-    /// <summary>The network holding the current global parameters (updated after every round).</summary>
-    public nn.Module<Tensor, Tensor> GlobalModule { get; }
+    public FedModel Model { get; }
 
     public IReadOnlyList<FedClient> Clients { get; }
 
@@ -78,69 +92,85 @@ public sealed class FedServer : IDisposable
 
     public IReadOnlyList<RoundResult> History => history;
 
+    /// <summary>The round started and not yet completed or abandoned, if any.</summary>
+    public FedRound? OpenRound { get; private set; }
+
+    internal LocalTrainer Trainer { get; }
+
+    internal ModelEvaluator Evaluator { get; }
+
     /// <summary>
-    /// Runs the next round. If <paramref name="cancel"/> fires (Ctrl+C), the round is abandoned between two
-    /// local steps and the server keeps the state of the last completed round.
+    /// Starts the next round: samples its clients (a seed derived from (seed, round), so a resumed run samples the
+    /// same ones) and asks the strategy what each gets. At most one round is open; <paramref name="replaceOpen"/>
+    /// abandons an open one instead of failing.
+    /// </summary>
+    public FedRound StartRound(CancellationToken cancel = default, bool replaceOpen = false)
+    {
+        if (OpenRound is { } open)
+        {
+            if (!replaceOpen)
+            {
+                throw new FedPSException(FedErrorKind.InvalidOperation,
+                    $"Round {open.Number} of {Name} is still open: complete it (Complete-FedRound) or start again with -Force to abandon it.", this);
+            }
+
+            open.Abandon();
+        }
+
+        var number = Round + 1;
+        var sampled = ClientSampler.Sample(Clients.Count, SampleFraction, Seed, number).Select(i => Clients[i]).ToArray();
+        var context = new RoundContext(number, Seed, sampled, Trainer, cancel);
+        try
+        {
+            var assignments = Strategy.Configure(context);
+            EnsureOnePerSampledClient(assignments, sampled, number);
+            OpenRound = new FedRound(this, context, assignments);
+            return OpenRound;
+        }
+        catch
+        {
+            context.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Runs the next round: start, train every sampled client and hand its update to the aggregation as it arrives,
+    /// complete. If <paramref name="cancel"/> fires (Ctrl+C), the round is abandoned between two local steps and the
+    /// server keeps the state of the last completed round.
     /// </summary>
     /// <param name="evaluate">False skips the test-set evaluation (TestLoss and TestAccuracy are NaN), for an evaluation cadence.</param>
     public RoundResult RunRound(IProgress<RoundProgress>? progress = null, CancellationToken cancel = default, bool evaluate = true)
     {
-        var round = Round + 1;
-        var clock = Stopwatch.StartNew();
-        var sampled = ClientSampler.Sample(Clients.Count, SampleFraction, Seed, round);
-        var updates = new List<ClientUpdate>(sampled.Length);
-        var dropped = new List<int>();
+        using var round = StartRound(cancel);
+        var held = new List<ClientUpdate>();
         try
         {
-            var work = sampled.Select((c, index) => new ClientRound(Clients[c], round, Seed, trainer, cancel, progress is null
-                ? null
-                : new SynchronousProgress<LocalProgress>(p =>
-                    progress.Report(new RoundProgress(round, index, sampled.Length, p.ClientId, p.Step, p.Steps))))).ToArray();
-            Strategy.BeginRound(work);
-            foreach (var client in work)
+            foreach (var assignment in round.Assignments)
             {
-                try
+                var update = round.Train(assignment, progress, cancel);
+                if (update is null)
                 {
-                    updates.Add(Strategy.TrainClient(client));
+                    continue;
                 }
-                catch (FedDivergenceException) when (OnDivergence == DivergencePolicy.Continue)
+
+                round.Accept(update);
+                if (round.Streams)
                 {
-                    dropped.Add(client.Client.Id);
+                    update.Dispose();
+                }
+                else
+                {
+                    held.Add(update);
                 }
             }
 
             cancel.ThrowIfCancellationRequested();
-            var droppedBytesDown = dropped.Count * Strategy.Global.ByteCount; // a dropped client still received the model
-            if (updates.Count > 0)
-            {
-                Strategy.Aggregate(updates, round);
-            }
-
-            Strategy.Global.CopyTo(GlobalModule);
-            var test = TestData is null || !evaluate ? new Evaluation(double.NaN, double.NaN, 0) : EvaluateGlobal(TestData);
-            var weight = Math.Max(1, updates.Sum(u => (double)u.SampleCount));
-            var result = new RoundResult
-            {
-                Round = round,
-                Strategy = Strategy.Name,
-                SampledClients = sampled.Select(i => Clients[i].Id).ToArray(),
-                TrainLoss = updates.Count == 0 ? double.NaN : updates.Sum(u => u.TrainLoss * u.SampleCount) / weight,
-                DroppedClients = [.. dropped],
-                TestLoss = test.Loss,
-                TestAccuracy = test.Accuracy,
-                BytesUp = updates.Sum(u => u.BytesUp),
-                BytesDown = updates.Sum(u => u.BytesDown) + droppedBytesDown,
-                Duration = clock.Elapsed,
-                Metrics = updates.SelectMany(u => u.Metrics).GroupBy(m => m.Key)
-                    .ToDictionary(g => g.Key, g => g.Average(m => m.Value)),
-                ClientResults = updates.Select(ClientRoundResult.From).ToArray(),
-            };
-            history.Add(result);
-            return result;
+            return round.Complete(evaluate);
         }
         finally
         {
-            foreach (var update in updates)
+            foreach (var update in held)
             {
                 update.Dispose();
             }
@@ -153,20 +183,20 @@ public sealed class FedServer : IDisposable
     /// </summary>
     public void Restore(IReadOnlyList<RoundResult> completed, IReadOnlyDictionary<string, Tensor> state)
     {
+        OpenRound?.Abandon();
         Strategy.LoadStateTensors(state);
-        Strategy.Global.CopyTo(GlobalModule);
         history.Clear();
         history.AddRange(completed);
     }
 
     /// <summary>
-    /// The global loss and accuracy on <paramref name="data"/>, as each round's TestLoss reports it: the global
-    /// model's, or under a personalizing strategy the mean over the clients' own models.
+    /// The global loss and accuracy on <paramref name="data"/>, as each round's TestLoss reports it: the strategy's
+    /// evaluation (the global model's, or under a personalizing strategy the mean over the clients' own models).
     /// </summary>
     public LossMeasurement MeasureGlobal(FedDataset data)
     {
         Model.EnsureAccepts(data);
-        var e = EvaluateGlobal(data);
+        var e = Strategy.Evaluate(Evaluator, data);
         return new LossMeasurement("Global", null, data.Name, e.Samples, e.Loss, e.Accuracy, Round);
     }
 
@@ -189,15 +219,14 @@ public sealed class FedServer : IDisposable
                 ? client.Data.Test ?? throw new FedPSException(FedErrorKind.InvalidArgument,
                     $"Client {client.Id} has no test data of its own (clients made with Split-FedDataset -ByTask have).", client.Id)
                 : client.Data.Data);
-            var e = Evaluator.Evaluate(ModuleFor(client.Id), target);
+            var e = Evaluator.Evaluate(Strategy.ParametersFor(client.Id), target);
             yield return new LossMeasurement("Client", client.Id, target.Name, e.Samples, e.Loss, e.Accuracy, Round);
         }
     }
 
     /// <summary>
-    /// The network holding client <paramref name="clientId"/>'s model, or the global one for null or a
-    /// non-personalizing strategy. A client's model is loaded into the shared worker network, so it stays valid
-    /// only until the next call or round.
+    /// A network holding client <paramref name="clientId"/>'s model (the global one for null or a non-personalizing
+    /// strategy). It is the server's evaluation network, valid until the next evaluation or call.
     /// </summary>
     public nn.Module<Tensor, Tensor> ModuleFor(int? clientId)
     {
@@ -206,37 +235,37 @@ public sealed class FedServer : IDisposable
             throw new FedPSException(FedErrorKind.ObjectNotFound, $"The server has no client {id}.", id);
         }
 
-        if (clientId is null || !Strategy.IsPersonalized)
-        {
-            return GlobalModule;
-        }
-
-        Strategy.ParametersFor(clientId.Value).CopyTo(trainer.Worker);
-        return trainer.Worker;
+        return Evaluator.Load(clientId is { } client ? Strategy.ParametersFor(client) : Strategy.Global);
     }
 
-    // The global model on the data; under a personalizing strategy, the mean over the clients' own models.
-    private Evaluation EvaluateGlobal(FedDataset data)
-    {
-        if (!Strategy.IsPersonalized)
-        {
-            return Evaluator.Evaluate(GlobalModule, data);
-        }
-
-        var each = Clients.Select(c => Evaluator.Evaluate(ModuleFor(c.Id), data)).ToArray();
-        return new Evaluation(each.Average(e => e.Loss), each.Average(e => e.Accuracy), data.Count);
-    }
+    public override string ToString() => $"{Name}: {Strategy.Name}, {Clients.Count} clients, round {Round}";
 
     public void Dispose()
     {
+        OpenRound?.Abandon();
         Strategy.Dispose();
-        GlobalModule.Dispose();
-        trainer.Worker.Dispose();
+        Trainer.Dispose();
+        Evaluator.Dispose();
     }
 
-    /// <summary>Reports on the calling thread (unlike <see cref="Progress{T}"/>, which posts to a context).</summary>
-    private sealed class SynchronousProgress<T>(Action<T> report) : IProgress<T>
+    internal void Record(RoundResult result) => history.Add(result);
+
+    internal void Closed(FedRound round)
     {
-        public void Report(T value) => report(value);
+        if (ReferenceEquals(OpenRound, round))
+        {
+            OpenRound = null;
+        }
+    }
+
+    private static void EnsureOnePerSampledClient(IReadOnlyList<ClientAssignment>? assignments, IReadOnlyList<FedClient> sampled, int round)
+    {
+        var ids = assignments?.Select(a => a.ClientId).Order().ToArray() ?? [];
+        if (!ids.SequenceEqual(sampled.Select(c => c.Id).Order()))
+        {
+            throw new FedPSException(FedErrorKind.InvalidResult,
+                $"The strategy's configuration for round {round} must assign each sampled client ({string.Join(", ", sampled.Select(c => c.Id))}) " +
+                $"exactly once, but assigned: {(ids.Length == 0 ? "none" : string.Join(", ", ids))}.", assignments);
+        }
     }
 }

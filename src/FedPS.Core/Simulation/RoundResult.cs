@@ -1,3 +1,5 @@
+using FedPS.Core.Federation;
+
 namespace FedPS.Core.Simulation;
 
 /// <summary>One completed federated round.</summary>
@@ -5,17 +7,23 @@ public sealed record RoundResult
 {
     public required int Round { get; init; }
 
+    /// <summary>The server (or experiment run) the round belongs to.</summary>
+    public string Server { get; init; } = string.Empty;
+
     public required string Strategy { get; init; }
 
     public required int[] SampledClients { get; init; }
 
-    /// <summary>Sampled clients whose update was dropped because their training diverged (with -OnDivergence Continue).</summary>
-    public int[] DroppedClients { get; init; } = [];
+    /// <summary>Sampled clients whose update the strategy did not get, and why (diverged, excluded, refused, ...).</summary>
+    public IReadOnlyList<ClientFailure> Failures { get; init; } = [];
 
-    /// <summary>Mean local training loss of the sampled clients, weighted by sample count.</summary>
+    /// <summary>The clients of <see cref="Failures"/>.</summary>
+    public int[] DroppedClients => Failures.Select(f => f.ClientId).ToArray();
+
+    /// <summary>Mean local training loss of the aggregated clients, weighted by sample count (NaN when none was aggregated).</summary>
     public required double TrainLoss { get; init; }
 
-    /// <summary>The global model's loss on the server's test data, or NaN without test data.</summary>
+    /// <summary>The global model's loss on the server's test data, or NaN without test data or evaluation.</summary>
     public required double TestLoss { get; init; }
 
     public required double TestAccuracy { get; init; }
@@ -32,7 +40,7 @@ public sealed record RoundResult
     /// <summary>Strategy- or optimizer-specific numbers averaged over clients (e.g. Sophia's win rate).</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
 
-    /// <summary>What each sampled client did this round.</summary>
+    /// <summary>What each aggregated client did this round.</summary>
     public IReadOnlyList<ClientRoundResult> ClientResults { get; init; } = [];
 }
 
@@ -51,9 +59,12 @@ public sealed record ClientRoundResult
 
     public required long BytesDown { get; init; }
 
+    /// <summary>‖update‖: how far the client moved from where it started (NaN when not known).</summary>
+    public double UpdateNorm { get; init; } = double.NaN;
+
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
 
-    public static ClientRoundResult From(Federation.ClientUpdate update) => new()
+    public static ClientRoundResult From(ClientUpdate update) => new()
     {
         ClientId = update.ClientId,
         Samples = update.SampleCount,
@@ -61,6 +72,7 @@ public sealed record ClientRoundResult
         Steps = update.Steps,
         BytesUp = update.BytesUp,
         BytesDown = update.BytesDown,
+        UpdateNorm = update.UpdateNorm,
         Metrics = new Dictionary<string, double>(update.Metrics),
     };
 }
@@ -81,6 +93,6 @@ public enum DivergencePolicy
     /// <summary>Stop the run with a <see cref="FedDivergenceException"/> naming client, round and step.</summary>
     Stop,
 
-    /// <summary>Drop that client's update, record it in <see cref="RoundResult.DroppedClients"/>, and go on.</summary>
+    /// <summary>Drop that client's update, record it in <see cref="RoundResult.Failures"/>, and go on.</summary>
     Continue,
 }

@@ -3,7 +3,7 @@ using FedPS.Core.Data.Text;
 using FedPS.Core.Federation;
 using FedPS.Core.Federation.Strategies;
 using FedPS.Core.Models;
-using FedPS.Core.Models.Tokenizers;
+using FedPS.Core.Tokenizers;
 using FedPS.Core.Optim;
 using FedPS.Core.Simulation;
 using FedPS.Core.Tests.Data.Text;
@@ -18,7 +18,7 @@ public sealed class MiraRunTests : IDisposable
     public void A_tiny_mira_run_on_two_real_format_tasks_lowers_each_clients_local_loss()
     {
         var (model, clients) = TwoTaskClients();
-        using var server = new FedServer(model, clients, new Mira(lambda: 0.1), seed: 2);
+        using var server = new FedServer(model, clients, new Mira(new MiraOptions { Lambda = 0.1 }), seed: 2);
         var before = server.MeasureClients(test: true).Select(m => m.Loss).ToArray();
 
         for (var r = 0; r < 4; r++)
@@ -36,7 +36,7 @@ public sealed class MiraRunTests : IDisposable
     {
         var (model, clients) = TwoTaskClients();
         var test = FedDataset.Concat("all tasks", clients.Select(c => c.Data.Test!).ToArray());
-        using var server = new FedServer(model, clients, new Mira(lambda: 0.1), test, seed: 2);
+        using var server = new FedServer(model, clients, new Mira(new MiraOptions { Lambda = 0.1 }), test, seed: 2);
 
         var round = server.RunRound();
 

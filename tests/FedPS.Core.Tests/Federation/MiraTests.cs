@@ -1,3 +1,4 @@
+using FedPS.Core;
 using FedPS.Core.Data;
 using FedPS.Core.Data.Partitioning;
 using FedPS.Core.Federation;
@@ -20,17 +21,8 @@ public sealed class MiraTests
     {
         var clients = Clients(start.Length);
         using var initial = new ParameterSet([("w", zeros(2))]);
-        mira.Initialize(initial, clients);
-        var updates = start.Select((w, k) => new ClientUpdate
-        {
-            ClientId = k, SampleCount = clients[k].SampleCount, Steps = 1, TrainLoss = 0,
-            Parameters = new ParameterSet([("w", tensor(w))]),
-        }).ToArray();
-        mira.Aggregate(updates, 1);
-        foreach (var update in updates)
-        {
-            update.Dispose();
-        }
+        mira.Initialize(initial, clients, clients.Length);
+        Updates.Aggregate(mira, 1, start.Select((w, k) => Updates.Of32(k, clients[k].SampleCount, w)).ToArray());
 
         return clients.Select(c => mira.ParametersFor(c.Id).Tensors[0].Value.data<float>().ToArray()).ToArray();
     }
@@ -39,7 +31,7 @@ public sealed class MiraTests
     public void The_server_step_equals_the_formula_on_hand_made_tensors()
     {
         double[][] a = [[0, 1, 0.5], [1, 0, 2], [0.5, 2, 0]];
-        using var mira = new Mira(lambda: 0.1, stepSize: 0.5, new AdjacencySpec(AdjacencyKind.Matrix, a));
+        using var mira = new Mira(new MiraOptions { Lambda = 0.1, StepSize = 0.5, AdjacencyMatrix = a });
 
         var result = Step(mira, Start);
 
@@ -67,7 +59,7 @@ public sealed class MiraTests
     [Fact]
     public void On_a_complete_uniform_graph_eta_lambda_one_over_K_lands_every_client_on_the_average()
     {
-        using var mira = new Mira(lambda: 1.0 / 3, stepSize: 1.0);
+        using var mira = new Mira(new MiraOptions { Lambda = 1.0 / 3, StepSize = 1.0 });
 
         var result = Step(mira, Start);
 
@@ -81,16 +73,37 @@ public sealed class MiraTests
     [Fact]
     public void Each_client_keeps_its_own_adapter_in_the_checkpoint_state()
     {
-        using var mira = new Mira(lambda: 0.1);
+        using var mira = new Mira(new MiraOptions { Lambda = 0.1 });
         Step(mira, Start);
 
         var state = mira.StateTensors().ToDictionary(t => t.Name, t => t.Value.clone());
-        using var restored = new Mira(lambda: 0.1);
+        using var restored = new Mira(new MiraOptions { Lambda = 0.1 });
         Step(restored, [[0, 0], [0, 0], [0, 0]]);
         restored.LoadStateTensors(state);
 
         Assert.Contains("clients/2/w", state.Keys);
         Assert.All(Enumerable.Range(0, 3), k =>
             Assert.True(restored.ParametersFor(k).Tensors[0].Value.equal(mira.ParametersFor(k).Tensors[0].Value).all().item<bool>()));
+    }
+
+    [Theory]
+    [InlineData(0.5, false)]
+    [InlineData(0.4, true)]
+    public void A_graph_step_that_would_diverge_is_refused_and_one_that_overshoots_warns(double lambda, bool starts)
+    {
+        // Complete graph on 3 clients: μ_max(L) = 3, so η·λ·μ_max = 1.5 (overshoots) at λ = 0.5 ... and 2 diverges.
+        using var mira = new Mira(new MiraOptions { Lambda = lambda, StepSize = 2.0 / 1.5 });
+        var clients = Clients(3);
+        using var initial = new ParameterSet([("w", zeros(2))]);
+
+        if (!starts)
+        {
+            var error = Assert.Throws<FedPSException>(() => mira.Initialize(initial, clients, 3));
+            Assert.Contains("diverges", error.Message);
+            return;
+        }
+
+        mira.Initialize(initial, clients, 3);
+        Assert.Contains(mira.Warnings, w => w.Contains("overshoots"));
     }
 }

@@ -9,14 +9,14 @@ public sealed class ParameterSetTests
         new([("w", tensor(values[..2])), ("b", tensor(values[2..]))]);
 
     [Fact]
-    public void Weighted_average_equals_the_sample_weighted_mean_exactly()
+    public void The_running_average_equals_the_sample_weighted_mean_exactly()
     {
         // Dyadic values and weights: the float32 result must be exact.
         using var a = Set(1f, 2f, -4f);
         using var b = Set(3f, 6f, 8f);
         using var c = Set(-1f, 0.5f, 0f);
 
-        using var mean = ParameterSet.WeightedAverage([a, b, c], [1, 2, 1]);
+        using var mean = RunningAverage.Of([a, b, c], [1, 2, 1]);
 
         Assert.Equal(new[] { 1.5f, 3.625f }, mean.Tensors[0].Value.data<float>().ToArray());
         Assert.Equal(new[] { 3f }, mean.Tensors[1].Value.data<float>().ToArray());

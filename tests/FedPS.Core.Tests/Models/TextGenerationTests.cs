@@ -1,5 +1,5 @@
 using FedPS.Core.Models;
-using FedPS.Core.Models.Tokenizers;
+using FedPS.Core.Tokenizers;
 
 namespace FedPS.Core.Tests.Models;
 

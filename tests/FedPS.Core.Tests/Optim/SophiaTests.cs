@@ -1,3 +1,4 @@
+using FedPS.Core.Primitives;
 using FedPS.Core.Optim;
 using TorchSharp;
 using TorchSharp.Modules;

@@ -101,6 +101,7 @@ public sealed class FedServerTests
         var results = new[] { server.RunRound(), server.RunRound() };
 
         Assert.All(results, r => Assert.Equal([2], r.DroppedClients));
+        Assert.All(results, r => Assert.Equal(FailureReason.Diverged, Assert.Single(r.Failures).Reason));
         Assert.All(results, r => Assert.Equal(4, r.SampledClients.Length));
         Assert.True(server.Strategy.Global.AllFinite());
         Assert.Equal(2, server.Round);

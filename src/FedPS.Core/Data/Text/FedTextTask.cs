@@ -1,5 +1,5 @@
-using FedPS.Core.Models.Tokenizers;
-using FedPS.Core.Simulation;
+using FedPS.Core.Tokenizers;
+using FedPS.Core.Primitives;
 using TorchSharp;
 
 namespace FedPS.Core.Data.Text;

@@ -29,13 +29,12 @@ public static class TextTaskCatalog
         TextTaskDefinition.Classification(Fortunes, ["food", "medicine", "politics", "sports"]),
     ];
 
-    public static IReadOnlyList<string> Names { get; } = All.Select(t => t.Name).ToArray();
+    private static readonly Catalog<TextTaskDefinition> ByName = new("text task", All.Select(t => (t.Name, t)));
+
+    public static IReadOnlyList<string> Names => ByName.Names;
 
     /// <summary>Every package a text task reads, once each.</summary>
     public static IReadOnlyList<TextPackage> Packages { get; } = All.SelectMany(t => t.Packages).DistinctBy(p => p.Name).ToArray();
 
-    public static TextTaskDefinition Get(string name) =>
-        All.FirstOrDefault(t => string.Equals(t.Name, name, StringComparison.OrdinalIgnoreCase))
-        ?? throw new FedPSException(FedErrorKind.InvalidArgument,
-            $"Unknown text task '{name}'. Valid tasks: {string.Join(", ", Names)}.", name);
+    public static TextTaskDefinition Get(string name) => ByName.Get(name);
 }

@@ -1,185 +1,149 @@
+using System.Globalization;
 using FedPS.Core.Models;
 using FedPS.Core.Optim;
-using FedPS.Core.Simulation;
+using FedPS.Core.Primitives;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FedPS.Core.Federation.Strategies;
 
-/// <summary>DONE's knobs: server step η, Richardson step α, and R (null: each client's local step budget).</summary>
-public sealed record DoneOptions(double LearningRate = 1.0, double RichardsonStep = 0.01, int? RichardsonIterations = null)
+/// <summary>DONE's knobs.</summary>
+public sealed record DoneOptions : StrategyOptions
 {
-    public static DoneOptions From(StrategyOptions o) =>
-        new(o.ServerLearningRate ?? 1.0, o.RichardsonStep, o.RichardsonIterations);
+    /// <summary>η of the server step θ ← θ + η·d̄.</summary>
+    public double ServerLearningRate { get; init; } = 1.0;
+
+    /// <summary>α of the Richardson iteration (must stay below 1/λmax of the local Hessians).</summary>
+    public double RichardsonStep { get; init; } = 0.01;
+
+    /// <summary>R, the Richardson iterations per round; null: each client's local step budget.</summary>
+    public int? RichardsonIterations { get; init; }
+
+    /// <summary>Samples each client's gradient ∇Fₖ(θ) is taken over; null: its whole shard (the paper's full local gradient).</summary>
+    public int? GradientSamples { get; init; }
+
+    /// <summary>
+    /// Samples of one minibatch drawn once per round, on which every Hessian-vector product of the round is taken
+    /// (so the iterations solve one linear system); null: a fresh minibatch of the client's batch size per iteration.
+    /// </summary>
+    public int? HessianSamples { get; init; }
+
+    public override StrategyOptions Validated()
+    {
+        Require(PositiveFinite(ServerLearningRate) && ServerLearningRate <= float.MaxValue, nameof(ServerLearningRate), ServerLearningRate,
+            "a positive number within float32's range");
+        Require(PositiveFinite(RichardsonStep) && RichardsonStep <= float.MaxValue, nameof(RichardsonStep), RichardsonStep,
+            "a positive number within float32's range");
+        Require(RichardsonIterations is null or >= 1, nameof(RichardsonIterations), RichardsonIterations, "at least 1");
+        Require(GradientSamples is null or >= 1, nameof(GradientSamples), GradientSamples, "at least 1");
+        Require(HessianSamples is null or >= 1, nameof(HessianSamples), HessianSamples, "at least 1");
+        return this;
+    }
 }
 
 /// <summary>
 /// DONE, "Distributed Approximate Newton-type Method" (Dinh, Tran, Nguyen, Bao, Zomaya, Zhou 2022, IEEE TPDS).
 /// A round has two exchanges:
 /// <list type="number">
-/// <item>every sampled client sends its local gradient ∇Fₖ(θ); the server averages them (by sample count) into the
-/// global gradient g and sends g back;</item>
+/// <item>configuration: every sampled client sends its local gradient ∇Fₖ(θ) (over its whole shard by default); the
+/// server averages them (by sample count) into the global gradient g and sends g back;</item>
 /// <item>each client approximates the Newton direction −Hₖ⁻¹g by R Richardson iterations
-/// d ← d − α(Hₖ·d + g) from d = 0, with Hessian-vector products on its own minibatches; the server averages the
-/// directions and steps θ ← θ + η·d̄.</item>
+/// d ← d − α(Hₖ·d + g) from d = 0 (the first, d = −αg, needs no product; each later one is a step of the local
+/// training loop: one Hessian-vector product on a minibatch at the fixed θ); the server averages the directions
+/// like <see cref="FedAvg"/> and steps θ ← θ + η·d̄.</item>
 /// </list>
-/// Bytes count both exchanges: down θ and g, up ∇Fₖ and d. To keep the compute per round comparable with the
-/// first-order methods, ∇Fₖ is taken on R minibatches of the client's batch size (the whole shard when it is
-/// smaller) and each Richardson iteration uses one minibatch.
+/// Bytes count both exchanges: down θ and g, up ∇Fₖ and d.
 /// </summary>
-public sealed class Done(DoneOptions options) : FederatedStrategy
+public sealed class Done(DoneOptions options) : FedAvg("DONE")
 {
-    private Tensor[] globalGradient = [];
+    public DoneOptions Options { get; } = (DoneOptions)options.Validated();
 
-    public override string Name => "DONE";
-
-    public DoneOptions Options { get; } = options;
-
-    public override void BeginRound(IReadOnlyList<ClientRound> clients)
+    public override IReadOnlyList<ClientAssignment> Configure(RoundContext round)
     {
-        DisposeGradient();
-        var total = clients.Sum(c => (double)c.Client.SampleCount);
-        using var _ = no_grad();
-        globalGradient = Global.Values.Select(t => zeros_like(t)).ToArray();
-        foreach (var work in clients)
+        ParameterSet gradient;
+        using (var average = new RunningAverage())
         {
-            work.Cancel.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            var local = LocalGradient(work);
-            for (var i = 0; i < local.Length; i++)
+            foreach (var client in round.Sampled)
             {
-                globalGradient[i].add_(local[i], work.Client.SampleCount / total);
+                using var local = round.LocalGradient(client, Global, Options.GradientSamples);
+                average.Add(local, client.SampleCount);
             }
+
+            gradient = round.Own(average.Mean());
         }
+
+        var bytes = gradient.ByteCount;
+        var alpha = Options.RichardsonStep;
+        return round.Sampled.Select(client =>
+        {
+            var iterations = Options.RichardsonIterations ?? client.Training.StepsFor(client.SampleCount);
+            return new ClientAssignment(round, client, Global)
+            {
+                UpdateRule = context => new RichardsonUpdate(context.Parameters, gradient, alpha),
+                Steps = iterations - 1,
+                FixedBatchSize = Options.HessianSamples,
+                ExtraBytesDown = bytes,
+                ExtraBytesUp = bytes,
+                Detail = string.Create(CultureInfo.InvariantCulture, $"R={iterations}, α={alpha}"),
+            };
+        }).ToArray();
     }
 
-    public override ClientUpdate TrainClient(ClientRound work)
+    /// <summary>θ ← θ + η·d̄.</summary>
+    protected override ParameterSet Step(RoundContext round, ParameterSet average)
     {
-        var worker = work.Trainer.Worker;
-        Global.CopyTo(worker);
-        worker.train();
-        var client = work.Client;
-        var parameters = worker.parameters().Where(p => p.requires_grad).ToArray(); // aligned with Global (trainable tensors)
-        var iterations = Iterations(client);
-        using var batches = new MinibatchStream(client.Data.Data, client.Training.BatchSize, work.Seed, work.Round, client.Id);
-        var direction = globalGradient.Select(g => g.mul(-Options.RichardsonStep)).ToArray(); // iteration 1 from d = 0
-        double lossSum = 0;
-        try
+        using (average)
         {
-            for (var r = 2; r <= iterations; r++)
-            {
-                work.Cancel.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var (inputs, labels) = batches.Next();
-                var loss = Losses.CrossEntropy(worker.forward(inputs), labels);
-                var value = loss.item<float>();
-                if (!float.IsFinite(value))
-                {
-                    throw new FedDivergenceException(client.Id, work.Round, r, value);
-                }
-
-                lossSum += value;
-                var products = HessianVectorProduct.Compute(loss, parameters, direction);
-                using var _ = no_grad();
-                for (var i = 0; i < direction.Length; i++)
-                {
-                    direction[i].add_(products[i].add_(globalGradient[i]), -Options.RichardsonStep);
-                }
-
-                work.Progress?.Report(new LocalProgress(client.Id, r, iterations));
-            }
-        }
-        catch
-        {
-            Array.ForEach(direction, d => d.Dispose());
-            throw;
-        }
-
-        var update = new ParameterSet(Global.Tensors.Select((t, i) => (t.Name, direction[i])).ToArray());
-        if (!update.AllFinite())
-        {
-            update.Dispose();
-            throw new FedDivergenceException(client.Id, work.Round, iterations, double.NaN);
-        }
-
-        var gradientBytes = Global.ByteCount; // ∇Fₖ up and g down have the parameters' shape
-        return new ClientUpdate
-        {
-            ClientId = client.Id,
-            SampleCount = client.SampleCount,
-            Parameters = update,
-            TrainLoss = iterations > 1 ? lossSum / (iterations - 1) : double.NaN,
-            Steps = iterations,
-            BytesDown = Global.ByteCount + gradientBytes,
-            BytesUp = update.ByteCount + gradientBytes,
-        };
-    }
-
-    /// <summary>θ ← θ + η·d̄, with d̄ the directions averaged by sample count.</summary>
-    public override void Aggregate(IReadOnlyList<ClientUpdate> updates, int round)
-    {
-        using var average = ParameterSet.WeightedAverage(
-            updates.Select(u => u.Parameters).ToArray(),
-            updates.Select(u => (double)u.SampleCount).ToArray());
-        using var _ = no_grad();
-        foreach (var (theta, d) in Global.Values.Zip(average.Values))
-        {
-            theta.add_(d, Options.LearningRate);
+            return Global.Map((name, theta) => theta.add(average[name], Options.ServerLearningRate));
         }
     }
 
     public override string ToString() => FormattableString.Invariant(
-        $"DONE(eta={Options.LearningRate}, alpha={Options.RichardsonStep}, R={Options.RichardsonIterations?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "local steps"})");
+        $"DONE(eta={Options.ServerLearningRate}, alpha={Options.RichardsonStep}, R={Options.RichardsonIterations?.ToString(CultureInfo.InvariantCulture) ?? "local steps"})");
 
-    public override void Dispose()
+    /// <summary>One Richardson iteration per local step: d ← d − α(H·d + g), H the minibatch Hessian at the fixed θ.</summary>
+    private sealed class RichardsonUpdate : ILocalUpdate
     {
-        DisposeGradient();
-        base.Dispose();
-    }
+        private readonly IReadOnlyList<Parameter> parameters;
+        private readonly ParameterSet gradient;
+        private readonly double alpha;
+        private Tensor[]? direction;
 
-    private int Iterations(FedClient client) =>
-        Options.RichardsonIterations ?? client.Training.StepsFor(client.SampleCount);
-
-    /// <summary>∇Fₖ(θ): the mean-loss gradient on R minibatches of the client's data (the shard if smaller).</summary>
-    private Tensor[] LocalGradient(ClientRound work)
-    {
-        var worker = work.Trainer.Worker;
-        Global.CopyTo(worker);
-        worker.train();
-        var client = work.Client;
-        var data = client.Data.Data;
-        var batch = Math.Min(client.Training.BatchSize, data.Count);
-        var samples = Math.Min(data.Count, batch * Iterations(client));
-        using var batches = new MinibatchStream(data, batch, work.Seed, work.Round, client.Id, SeedPurpose.GradientSampling);
-        var parameters = worker.parameters().Where(p => p.requires_grad).ToArray(); // aligned with Global (trainable tensors)
-        foreach (var p in parameters)
+        public RichardsonUpdate(IReadOnlyList<Parameter> parameters, ParameterSet gradient, double alpha)
         {
-            p.grad?.zero_();
+            this.parameters = parameters;
+            this.gradient = gradient;
+            this.alpha = alpha;
+            using var _ = no_grad();
+            direction = gradient.Values.Select(g => g.mul(-alpha)).ToArray();
         }
 
-        using (enable_grad())
+        public void Step(Tensor objective, Minibatch batch)
         {
-            for (var seen = 0; seen < samples;)
+            var products = HessianVectorProduct.Compute(objective, parameters, direction!);
+            using var _ = no_grad();
+            for (var i = 0; i < direction!.Length; i++)
             {
-                var (inputs, labels) = batches.Next();
-                var length = Math.Min((int)inputs.shape[0], samples - seen);
-                var loss = Losses.CrossEntropy(worker.forward(inputs.narrow(0, 0, length)), labels.narrow(0, 0, length));
-                loss.mul(length / (double)samples).backward();
-                seen += length;
+                direction[i].add_(products[i].add_(gradient.Tensors[i].Value), -alpha);
             }
         }
 
-        return parameters.Select(p => p.grad!.clone()).ToArray();
-    }
-
-    private void DisposeGradient()
-    {
-        foreach (var g in globalGradient)
+        public ParameterSet? Payload()
         {
-            g.Dispose();
+            var payload = new ParameterSet(gradient.Names.Zip(direction!).ToArray());
+            direction = null;
+            return payload;
         }
 
-        globalGradient = [];
+        public IReadOnlyDictionary<string, double> CollectMetrics() => new Dictionary<string, double>();
+
+        public void Dispose()
+        {
+            foreach (var d in direction ?? [])
+            {
+                d.Dispose();
+            }
+        }
     }
 }

@@ -5,7 +5,4 @@ namespace FedPS.Core.Federation.Strategies;
 /// LoRA tensors of one shared adapter. Since only trainable tensors travel and are averaged, this is exactly
 /// <see cref="FedAvg"/> on a model whose trainable tensors are its adapters; the class only gives it its name.
 /// </summary>
-public sealed class FedIT : FedAvg
-{
-    public override string Name => nameof(FedIT);
-}
+public sealed class FedIT() : FedAvg(nameof(FedIT));

@@ -7,6 +7,9 @@ namespace FedPS.Core.Federation.Strategies;
 /// <summary>How the server optimizer updates its second moment v from the averaged delta Δ.</summary>
 public enum ServerMomentRule
 {
+    /// <summary>FedAdagrad: v ← v + Δ².</summary>
+    Adagrad,
+
     /// <summary>FedAdam: v ← β2·v + (1−β2)·Δ².</summary>
     Adam,
 
@@ -14,84 +17,134 @@ public enum ServerMomentRule
     Yogi,
 }
 
-/// <summary>The server optimizer's knobs.</summary>
-public sealed record ServerOptimizerOptions(double LearningRate = 1e-2, double Beta1 = 0.9, double Beta2 = 0.99, double Tau = 1e-3)
+/// <summary>The server optimizer's knobs (FedAdagrad, FedAdam, FedYogi).</summary>
+public sealed record FedOptOptions : StrategyOptions
 {
-    public static ServerOptimizerOptions From(StrategyOptions o) =>
-        new(o.ServerLearningRate ?? 1e-2, o.ServerBeta1, o.ServerBeta2, o.Tau);
+    /// <summary>η of the server step.</summary>
+    public double ServerLearningRate { get; init; } = 1e-2;
+
+    /// <summary>β1: decay of the server's first moment m.</summary>
+    public double ServerBeta1 { get; init; } = 0.9;
+
+    /// <summary>β2: decay of the second moment v (FedAdam, FedYogi; FedAdagrad does not decay).</summary>
+    public double ServerBeta2 { get; init; } = 0.99;
+
+    /// <summary>τ: the adaptivity, added to √v (and v starts at τ²).</summary>
+    public double Tau { get; init; } = 1e-3;
+
+    public override StrategyOptions Validated()
+    {
+        Require(PositiveFinite(ServerLearningRate) && ServerLearningRate <= float.MaxValue, nameof(ServerLearningRate), ServerLearningRate,
+            "a positive number within float32's range");
+        Require(ServerBeta1 is >= 0 and < 1, nameof(ServerBeta1), ServerBeta1, "in [0, 1)");
+        Require(ServerBeta2 is >= 0 and < 1, nameof(ServerBeta2), ServerBeta2, "in [0, 1)");
+        Require(PositiveFinite(Tau) && Tau <= 1e6, nameof(Tau), Tau, "positive (and at most 1e6)");
+        return this;
+    }
 }
 
 /// <summary>
 /// Adaptive federated optimization (Reddi et al. 2021, "Adaptive Federated Optimization", Algorithm 2): clients
 /// train as in FedAvg; the server treats the sample-weighted mean Δ = Σ pₖ(θₖ − θ) as a pseudo-gradient and takes
-/// an adaptive step m ← β1·m + (1−β1)·Δ, v by <see cref="ServerMomentRule"/>, θ ← θ + η·m / (√v + τ).
-/// v starts at τ² as in the paper; there is no bias correction. One mechanism, two names: FedAdam and FedYogi.
+/// an adaptive step
+/// <code>
+///   m ← β1·m + (1−β1)·Δ
+///   v ← v + Δ²                              FedAdagrad
+///   v ← β2·v + (1−β2)·Δ²                    FedAdam
+///   v ← v − (1−β2)·Δ²·sign(v − Δ²)          FedYogi
+///   θ ← θ + η·m / (√v + τ)
+/// </code>
+/// v starts at τ² as in the paper; there is no bias correction. One mechanism, three names. The step is computed
+/// out of place and committed only when every new value is finite, so a diverging server step changes nothing.
 /// </summary>
-public sealed class FedOpt(ServerMomentRule rule, ServerOptimizerOptions options) : FederatedStrategy
+public sealed class FedOpt(ServerMomentRule rule, FedOptOptions options) : FedAvg("Fed" + rule)
 {
     private Tensor[] moment = [];
     private Tensor[] variance = [];
 
-    public override string Name => "Fed" + Rule;
-
     public ServerMomentRule Rule { get; } = rule;
 
-    public ServerOptimizerOptions Options { get; } = options;
+    public FedOptOptions Options { get; } = (FedOptOptions)options.Validated();
 
-    public override void Initialize(ParameterSet initial, IReadOnlyList<FedClient> clients)
+    public override void Initialize(ParameterSet initial, IReadOnlyList<FedClient> clients, int clientsPerRound)
     {
-        base.Initialize(initial, clients);
+        base.Initialize(initial, clients, clientsPerRound);
         DisposeMoments();
         using var _ = no_grad();
         moment = Global.Values.Select(t => zeros_like(t)).ToArray();
         variance = Global.Values.Select(t => full_like(t, Options.Tau * Options.Tau)).ToArray();
     }
 
-    public override void Aggregate(IReadOnlyList<ClientUpdate> updates, int round)
+    protected override ParameterSet Step(RoundContext round, ParameterSet average)
     {
-        using var average = ParameterSet.WeightedAverage(
-            updates.Select(u => u.Parameters).ToArray(),
-            updates.Select(u => (double)u.SampleCount).ToArray());
         using var _ = no_grad();
-        using var scope = NewDisposeScope();
-        for (var i = 0; i < moment.Length; i++)
+        using (average)
         {
-            var theta = Global.Tensors[i].Value;
-            var delta = average.Tensors[i].Value.sub(theta);
-            var squared = delta.square();
-            moment[i].mul_(Options.Beta1).add_(delta, 1 - Options.Beta1);
-            if (Rule == ServerMomentRule.Adam)
+            var (o, count) = (Options, moment.Length);
+            var nextMoment = new Tensor[count];
+            var nextVariance = new Tensor[count];
+            var nextTheta = new (string, Tensor)[count];
+            for (var i = 0; i < count; i++)
             {
-                variance[i].mul_(Options.Beta2).add_(squared, 1 - Options.Beta2);
-            }
-            else
-            {
-                variance[i].add_(squared.mul(variance[i].sub(squared).sign()), -(1 - Options.Beta2));
+                using var scope = NewDisposeScope();
+                var (name, theta) = Global.Tensors[i];
+                var delta = average.Tensors[i].Value.sub(theta);
+                var squared = delta.square();
+                var m = moment[i].mul(o.ServerBeta1).add_(delta, 1 - o.ServerBeta1);
+                var v = Rule switch
+                {
+                    ServerMomentRule.Adagrad => variance[i].add(squared),
+                    ServerMomentRule.Adam => variance[i].mul(o.ServerBeta2).add_(squared, 1 - o.ServerBeta2),
+                    _ => variance[i].add(squared.mul(variance[i].sub(squared).sign()), -(1 - o.ServerBeta2)),
+                };
+                nextMoment[i] = m.MoveToOuterDisposeScope();
+                nextVariance[i] = v.MoveToOuterDisposeScope();
+                nextTheta[i] = (name, theta.addcdiv(m, v.sqrt().add_(o.Tau), o.ServerLearningRate).MoveToOuterDisposeScope());
             }
 
-            theta.addcdiv_(moment[i], variance[i].sqrt().add_(Options.Tau), Options.LearningRate);
+            var next = new ParameterSet(nextTheta);
+            if (!ParameterSet.AreFinite(next.Values.Concat(nextMoment).Concat(nextVariance)))
+            {
+                next.Dispose();
+                Array.ForEach(nextMoment, t => t.Dispose());
+                Array.ForEach(nextVariance, t => t.Dispose());
+                throw new FedPSException(FedErrorKind.Diverged,
+                    $"{Name}'s server step in round {round.Number} produced NaN or infinite values; the server keeps round {round.Number - 1}'s. " +
+                    "Lower -ServerLearningRate or raise -Tau.", Name);
+            }
+
+            DisposeMoments();
+            moment = nextMoment;
+            variance = nextVariance;
+            return next;
         }
     }
 
-    public override IEnumerable<(string Name, Tensor Value)> StateTensors() =>
-        base.StateTensors()
-            .Concat(Global.Tensors.Select((t, i) => ("server/m/" + t.Name, moment[i])))
-            .Concat(Global.Tensors.Select((t, i) => ("server/v/" + t.Name, variance[i])));
-
-    public override void LoadStateTensors(IReadOnlyDictionary<string, Tensor> state)
+    public override void SaveState(StrategyState state)
     {
-        base.LoadStateTensors(state);
+        base.SaveState(state);
+        for (var i = 0; i < moment.Length; i++)
+        {
+            var name = Global.Tensors[i].Name;
+            state.Add("server/m/" + name, moment[i]);
+            state.Add("server/v/" + name, variance[i]);
+        }
+    }
+
+    public override void LoadState(StrategyState state)
+    {
+        base.LoadState(state);
         using var _ = no_grad();
         for (var i = 0; i < moment.Length; i++)
         {
             var name = Global.Tensors[i].Name;
-            moment[i].copy_(Saved(state, "server/m/" + name));
-            variance[i].copy_(Saved(state, "server/v/" + name));
+            moment[i].copy_(state.Get("server/m/" + name));
+            variance[i].copy_(state.Get("server/v/" + name));
         }
     }
 
     public override string ToString() => FormattableString.Invariant(
-        $"{Name}(eta={Options.LearningRate}, betas=({Options.Beta1}, {Options.Beta2}), tau={Options.Tau})");
+        $"{Name}(eta={Options.ServerLearningRate}, betas=({Options.ServerBeta1}, {Options.ServerBeta2}), tau={Options.Tau})");
 
     public override void Dispose()
     {
@@ -105,5 +158,8 @@ public sealed class FedOpt(ServerMomentRule rule, ServerOptimizerOptions options
         {
             t.Dispose();
         }
+
+        moment = [];
+        variance = [];
     }
 }

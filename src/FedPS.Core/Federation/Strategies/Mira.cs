@@ -1,18 +1,53 @@
+using System.Globalization;
+using FedPS.Core.Data;
 using FedPS.Core.Models;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace FedPS.Core.Federation.Strategies;
 
+/// <summary>Mira's knobs.</summary>
+public sealed record MiraOptions : StrategyOptions
+{
+    /// <summary>λ ≥ 0: the strength of the pull towards related clients (0 = local-only training).</summary>
+    public double Lambda { get; init; } = 0.05;
+
+    /// <summary>η &gt; 0: the server step size.</summary>
+    public double StepSize { get; init; } = 1.0;
+
+    /// <summary>The task graph a_kℓ: Uniform (complete graph), Matrix (<see cref="AdjacencyMatrix"/>) or TokenSimilarity.</summary>
+    public AdjacencyKind Adjacency { get; init; } = AdjacencyKind.Uniform;
+
+    /// <summary>A K×K weight matrix, rows and columns in client-id order; implies Adjacency = Matrix.</summary>
+    public double[][]? AdjacencyMatrix { get; init; }
+
+    public override StrategyOptions Validated()
+    {
+        Require(Lambda >= 0 && double.IsFinite(Lambda), nameof(Lambda), Lambda, "non-negative and finite");
+        Require(PositiveFinite(StepSize), nameof(StepSize), StepSize, "positive and finite");
+        Require(Adjacency != AdjacencyKind.TokenSimilarity || AdjacencyMatrix is null, nameof(AdjacencyMatrix), Adjacency,
+            "left out with Adjacency TokenSimilarity (a matrix implies Adjacency Matrix)");
+        return AdjacencyMatrix is null ? this : this with { Adjacency = AdjacencyKind.Matrix };
+    }
+
+    public AdjacencySpec Graph => new(Adjacency, AdjacencyMatrix);
+}
+
 /// <summary>
 /// MIRA (Elbakary et al. 2024, "MIRA: A Method of Federated Multi-Task Learning for Large Language Models"):
 /// every client k keeps its own adapter W_k and trains it on its own task; after the round's local steps the
 /// server takes one Laplacian-regularization step over the task graph a,
-///     W_k ← W_k − η·λ·Σ_ℓ a_kℓ (W_k − W_ℓ),
-/// for all clients at once (from the pre-step values) and returns each client its own W_k.
-/// λ = 0 is local-only training (<see cref="LocalOnly"/>, registered as the strategy "LocalOnly"); on a complete graph with η·λ = 1/K every client lands
-/// on the plain average, which is FedIT's aggregation. <see cref="FederatedStrategy.Global"/> holds the
-/// sample-weighted average of the adapters, for reference only.
+/// <code>  W_k ← W_k − η·λ·Σ_ℓ a_kℓ (W_k − W_ℓ)  </code>
+/// for all clients at once (from the pre-step values: W ← W − ηλ·L·W with L = D − A) and returns each client its own
+/// W_k. λ = 0 is local-only training (registered as the strategy "LocalOnly": nothing crosses the network); on a
+/// complete graph with η·λ = 1/K every client lands on the plain average, which is FedIT's aggregation.
+/// <see cref="FederatedStrategy.Global"/> holds the sample-weighted average of the adapters, for reference only:
+/// the global loss is the mean over the clients' own models.
+/// <para>
+/// Stability: the step multiplies the disagreement between clients by 1 − ηλμ for each eigenvalue μ of L (μ_max = K on
+/// the complete graph). With ηλμ_max &gt; 1 the step overshoots the consensus (a warning); with ηλμ_max ≥ 2 it
+/// diverges, and the strategy refuses to start.
+/// </para>
 /// </summary>
 public sealed class Mira : FederatedStrategy
 {
@@ -20,96 +55,153 @@ public sealed class Mira : FederatedStrategy
     private IReadOnlyList<FedClient> clients = [];
     private Tensor? laplacian;
 
-    public Mira(double lambda, double stepSize = 1.0, AdjacencySpec? adjacency = null, string name = nameof(Mira))
+    public Mira(MiraOptions options)
+        : this((MiraOptions)options.Validated(), nameof(Mira))
     {
-        if (!(lambda >= 0) || !double.IsFinite(lambda))
-        {
-            throw new FedPSException(FedErrorKind.InvalidArgument, FormattableString.Invariant($"Lambda must be non-negative (got {lambda})."), lambda);
-        }
-
-        if (!(stepSize > 0) || !double.IsFinite(stepSize))
-        {
-            throw new FedPSException(FedErrorKind.InvalidArgument, FormattableString.Invariant($"StepSize must be positive (got {stepSize})."), stepSize);
-        }
-
-        Lambda = lambda;
-        StepSize = stepSize;
-        Adjacency = adjacency ?? AdjacencySpec.Uniform;
-        Name = name;
     }
 
-    /// <summary>Local-only training: Mira's mechanism with λ = 0, so adapters never mix.</summary>
-    public static Mira LocalOnly() => new(0, name: nameof(LocalOnly));
-
-    public override string Name { get; }
-
-    public double Lambda { get; }
-
-    public double StepSize { get; }
-
-    public AdjacencySpec Adjacency { get; }
-
-    public override bool IsPersonalized => true;
-
-    public override void Initialize(ParameterSet initial, IReadOnlyList<FedClient> clients)
+    private Mira(MiraOptions options, string name)
+        : base(name)
     {
-        base.Initialize(initial, clients);
+        Options = options;
+    }
+
+    /// <summary>Local-only training: Mira's mechanism with λ = 0, so adapters never mix and nothing is sent.</summary>
+    public static Mira LocalOnly() => new(new MiraOptions { Lambda = 0 }, "LocalOnly");
+
+    public MiraOptions Options { get; }
+
+    public double Lambda => Options.Lambda;
+
+    public double StepSize => Options.StepSize;
+
+    public AdjacencySpec Adjacency => Options.Graph;
+
+    /// <summary>ηλ·μ_max(L): above 1 the graph step overshoots, at 2 it diverges.</summary>
+    public double StepGain { get; private set; }
+
+    public override void Initialize(ParameterSet initial, IReadOnlyList<FedClient> clients, int clientsPerRound)
+    {
         this.clients = clients.OrderBy(c => c.Id).ToArray();
+        var a = Adjacency.For(this.clients);
+        using var weights = tensor(a, dtype: ScalarType.Float64);
+        using var l = diag(weights.sum(1)) - weights;
+        using var eigenvalues = this.clients.Count == 0 ? zeros(1, dtype: ScalarType.Float64) : linalg.eigvalsh(l);
+        var largest = eigenvalues.max().item<double>();
+        StepGain = StepSize * Lambda * largest;
+        var bounds = string.Create(CultureInfo.InvariantCulture,
+            $"η·λ·μ_max = {StepSize:G4}·{Lambda:G4}·{largest:G4} = {StepGain:G4}, where μ_max is the largest eigenvalue of the task graph's " +
+            $"Laplacian ({this.clients.Count} clients). Keep η·λ below {1 / largest:G4} (below {2 / largest:G4} at the very most).");
+        if (StepGain >= 2)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument, $"{Name}'s graph step diverges: {bounds}", Lambda);
+        }
+
+        if (StepGain > 1)
+        {
+            Warn($"{Name}'s graph step overshoots the consensus each round (it oscillates): {bounds}");
+        }
+
+        base.Initialize(initial, clients, clientsPerRound);
+        DisposeAdapters();
         foreach (var client in this.clients)
         {
             adapters[client.Id] = initial.Clone();
         }
 
-        var a = Adjacency.For(this.clients);
-        using var weights = tensor(a, dtype: ScalarType.Float64);
-        laplacian = (diag(weights.sum(1)) - weights).to_type(ScalarType.Float32);
+        laplacian?.Dispose();
+        laplacian = l.to_type(ScalarType.Float32).DetachFromDisposeScope();
     }
 
     public override ParameterSet ParametersFor(int clientId) =>
         adapters.TryGetValue(clientId, out var own)
             ? own
-            : throw new FedPSException(FedErrorKind.ObjectNotFound, $"Mira has no client {clientId}.", clientId);
+            : throw new FedPSException(FedErrorKind.ObjectNotFound, $"{Name} has no client {clientId}.", clientId);
 
     /// <summary>Local-only clients (λ = 0) keep their adapters on the device: nothing crosses the network.</summary>
-    public override ClientUpdate TrainClient(ClientRound work)
+    public override IReadOnlyList<ClientAssignment> Configure(RoundContext round) =>
+        Lambda > 0 ? base.Configure(round) : base.Configure(round).Select(a => new ClientAssignment(round, a.Client, a.Start) { Transmits = false }).ToArray();
+
+    /// <summary>The trained adapters replace their clients' ones, then the graph step runs on all clients; all of it is committed at once.</summary>
+    public override ParameterSet? Aggregate(RoundContext round, IReadOnlyList<ClientUpdate> results, IReadOnlyList<ClientFailure> failures)
     {
-        var update = base.TrainClient(work);
-        if (Lambda == 0)
+        var trained = results.ToDictionary(u => u.ClientId, u => u.Parameters);
+        foreach (var id in trained.Keys.Where(id => !adapters.ContainsKey(id)))
         {
-            update.BytesUp = 0;
-            update.BytesDown = 0;
+            throw new FedPSException(FedErrorKind.InvalidArgument, $"{Name} has no client {id}.", id);
         }
 
-        return update;
-    }
-
-    public override void Aggregate(IReadOnlyList<ClientUpdate> updates, int round)
-    {
-        foreach (var update in updates)
-        {
-            adapters[update.ClientId].Dispose();
-            adapters[update.ClientId] = update.Parameters.Clone();
-        }
-
+        var next = clients.ToDictionary(c => c.Id, c => (trained.GetValueOrDefault(c.Id) ?? adapters[c.Id]).Clone());
         if (Lambda > 0)
         {
-            GraphStep();
+            GraphStep(next);
         }
 
-        ReplaceGlobal(ParameterSet.WeightedAverage(
-            clients.Select(c => adapters[c.Id]).ToArray(), clients.Select(c => (double)c.SampleCount).ToArray()));
+        if (!ParameterSet.AreFinite(next.Values.SelectMany(s => s.Values)))
+        {
+            foreach (var set in next.Values)
+            {
+                set.Dispose();
+            }
+
+            throw new FedPSException(FedErrorKind.Diverged,
+                $"{Name}'s graph step in round {round.Number} produced NaN or infinite adapters; the server keeps round {round.Number - 1}'s.", Name);
+        }
+
+        DisposeAdapters();
+        foreach (var (id, set) in next)
+        {
+            adapters[id] = set;
+        }
+
+        return RunningAverage.Of(clients.Select(c => adapters[c.Id]).ToArray(), clients.Select(c => (double)c.SampleCount).ToArray());
+    }
+
+    /// <summary>The mean loss and accuracy over the clients' own models.</summary>
+    public override Evaluation Evaluate(ModelEvaluator evaluator, FedDataset data)
+    {
+        var each = clients.Select(c => evaluator.Evaluate(adapters[c.Id], data)).ToArray();
+        return new Evaluation(each.Average(e => e.Loss), each.Average(e => e.Accuracy), data.Count);
+    }
+
+    public override void SaveState(StrategyState state)
+    {
+        base.SaveState(state);
+        foreach (var client in clients)
+        {
+            state.Add($"clients/{client.Id}/", adapters[client.Id]);
+        }
+    }
+
+    public override void LoadState(StrategyState state)
+    {
+        base.LoadState(state);
+        foreach (var client in clients)
+        {
+            state.CopyTo($"clients/{client.Id}/", adapters[client.Id]);
+        }
+    }
+
+    public override string ToString() =>
+        FormattableString.Invariant($"{Name}(λ={Lambda}, η={StepSize}, adjacency={Adjacency})");
+
+    public override void Dispose()
+    {
+        DisposeAdapters();
+        laplacian?.Dispose();
+        base.Dispose();
     }
 
     // All clients at once: stack tensor t of every client as rows of W [K, n]; W ← W − η·λ·L·W with L = D − A.
-    private void GraphStep()
+    private void GraphStep(Dictionary<int, ParameterSet> next)
     {
         using var _ = no_grad();
         var coefficient = StepSize * Lambda;
-        var tensorCount = adapters[clients[0].Id].Tensors.Count;
+        var tensorCount = next[clients[0].Id].Tensors.Count;
         for (var t = 0; t < tensorCount; t++)
         {
             using var scope = NewDisposeScope();
-            var values = clients.Select(c => adapters[c.Id].Tensors[t].Value).ToArray();
+            var values = clients.Select(c => next[c.Id].Tensors[t].Value).ToArray();
             var stacked = stack(values.Select(v => v.flatten()).ToArray());
             var pulled = stacked - (coefficient * laplacian!.to(stacked.device).matmul(stacked));
             for (var k = 0; k < values.Length; k++)
@@ -119,37 +211,13 @@ public sealed class Mira : FederatedStrategy
         }
     }
 
-    public override IEnumerable<(string Name, Tensor Value)> StateTensors() =>
-        base.StateTensors().Concat(clients.SelectMany(c =>
-            adapters[c.Id].Tensors.Select(t => ($"clients/{c.Id}/{t.Name}", t.Value))));
-
-    public override void LoadStateTensors(IReadOnlyDictionary<string, Tensor> state)
-    {
-        base.LoadStateTensors(state);
-        using var _ = no_grad();
-        foreach (var client in clients)
-        {
-            foreach (var (name, value) in adapters[client.Id].Tensors)
-            {
-                var key = $"clients/{client.Id}/{name}";
-                value.copy_(state.TryGetValue(key, out var saved)
-                    ? saved
-                    : throw new FedPSException(FedErrorKind.InvalidData, $"The saved state has no tensor '{key}'.", key));
-            }
-        }
-    }
-
-    public override string ToString() =>
-        FormattableString.Invariant($"{Name}(λ={Lambda}, η={StepSize}, adjacency={Adjacency})");
-
-    public override void Dispose()
+    private void DisposeAdapters()
     {
         foreach (var adapter in adapters.Values)
         {
             adapter.Dispose();
         }
 
-        laplacian?.Dispose();
-        base.Dispose();
+        adapters.Clear();
     }
 }

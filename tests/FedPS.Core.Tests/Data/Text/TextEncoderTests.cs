@@ -1,7 +1,7 @@
 using FedPS.Core.Data;
 using FedPS.Core.Data.Text;
 using FedPS.Core.Models;
-using FedPS.Core.Models.Tokenizers;
+using FedPS.Core.Tokenizers;
 using FedPS.Core.Simulation;
 using static TorchSharp.torch;
 

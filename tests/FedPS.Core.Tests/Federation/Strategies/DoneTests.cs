@@ -3,6 +3,7 @@ using FedPS.Core.Data.Partitioning;
 using FedPS.Core.Federation;
 using FedPS.Core.Federation.Strategies;
 using FedPS.Core.Models;
+using FedPS.Core.Primitives;
 using FedPS.Core.Simulation;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -47,7 +48,7 @@ public sealed class DoneTests
         var clients = FedClientData.Split(data, new IidPartitioner(), 4, 0)
             .Select(d => new FedClient(d, new LocalTrainingSpec { BatchSize = 100, Steps = 30 })).ToArray();
         using var server = new FedServer(new FedModel(SoftmaxRegression, 0), clients,
-            new Done(new DoneOptions(LearningRate: 1.0, RichardsonStep: 1.0)), data);
+            new Done(new DoneOptions { ServerLearningRate = 1.0, RichardsonStep = 1.0 }), data);
         var start = server.MeasureGlobal(data).Loss - optimum;
 
         var gaps = Enumerable.Range(0, 6).Select(_ => server.RunRound().TestLoss - optimum).ToArray();

@@ -49,7 +49,7 @@ public sealed class FedSophiaTests
         var sgd = new[] { 0.03, 0.1, 0.3, 1.0 }
             .Select(lr => LossCurve(new FedAvg(), OptimizerSpec.Sgd(lr)))
             .MinBy(curve => curve.Sum())!;
-        var sophia = LossCurve(new FedSophia(), OptimizerSpec.Sophia(0.01));
+        var sophia = LossCurve(new FedSophia(new FedSophiaOptions()), OptimizerSpec.Sophia(0.01));
 
         var curves = $"FedSophia [{string.Join(", ", sophia.Select(v => v.ToString("F4")))}] vs " +
             $"FedAvg(SGD) [{string.Join(", ", sgd.Select(v => v.ToString("F4")))}]";
@@ -64,15 +64,15 @@ public sealed class FedSophiaTests
     [Fact]
     public void Each_client_carries_its_Sophia_state_across_rounds_unless_reset()
     {
-        using var carried = DigitsServer(new FedSophia(), OptimizerSpec.Sophia(0.01));
-        using var reset = DigitsServer(new FedSophia(resetOptimizerState: true), OptimizerSpec.Sophia(0.01));
+        using var carried = DigitsServer(new FedSophia(new FedSophiaOptions()), OptimizerSpec.Sophia(0.01));
+        using var reset = DigitsServer(new FedSophia(new FedSophiaOptions { ResetOptimizerState = true }), OptimizerSpec.Sophia(0.01));
         carried.RunRound();
         carried.RunRound();
         reset.RunRound();
         reset.RunRound();
 
-        Steps(carried).ForEach(s => Assert.Equal(20, s));
-        Steps(reset).ForEach(s => Assert.Equal(10, s));
+        Assert.Equal(Enumerable.Repeat(20L, 5), Steps(carried));
+        Assert.Empty(Steps(reset));
         Assert.True(carried.RunRound().Metrics[Sophia.WinRateMetric] is > 0 and <= 1);
 
         static List<long> Steps(FedServer server) => server.Strategy.StateTensors()
@@ -82,10 +82,10 @@ public sealed class FedSophiaTests
     [Fact]
     public void The_saved_state_restores_every_client_s_Sophia_state()
     {
-        using var server = DigitsServer(new FedSophia(), OptimizerSpec.Sophia(0.01));
+        using var server = DigitsServer(new FedSophia(new FedSophiaOptions()), OptimizerSpec.Sophia(0.01));
         server.RunRound();
         var saved = server.Strategy.StateTensors().ToDictionary(t => t.Name, t => t.Value.clone());
-        using var restored = DigitsServer(new FedSophia(), OptimizerSpec.Sophia(0.01));
+        using var restored = DigitsServer(new FedSophia(new FedSophiaOptions()), OptimizerSpec.Sophia(0.01));
         restored.Strategy.LoadStateTensors(saved);
 
         var again = restored.Strategy.StateTensors().ToDictionary(t => t.Name, t => t.Value);
@@ -95,9 +95,28 @@ public sealed class FedSophiaTests
     }
 
     [Fact]
+    public void An_abandoned_round_leaves_every_client_s_Sophia_state_as_it_was()
+    {
+        using var server = DigitsServer(new FedSophia(new FedSophiaOptions()), OptimizerSpec.Sophia(0.01));
+        server.RunRound();
+        var before = server.Strategy.StateTensors().ToDictionary(t => t.Name, t => t.Value.clone());
+
+        using (var round = server.StartRound())
+        {
+            foreach (var assignment in round.Assignments.Take(3))
+            {
+                using var update = round.Train(assignment);
+            }
+        }
+
+        Assert.Equal(1, server.Round);
+        Assert.All(server.Strategy.StateTensors(), t => Assert.True(t.Value.equal(before[t.Name]).all().item<bool>(), t.Name));
+    }
+
+    [Fact]
     public void Clients_without_a_Sophia_optimizer_are_rejected()
     {
-        var error = Assert.Throws<FedPSException>(() => DigitsServer(new FedSophia(), OptimizerSpec.Sgd(0.1)));
+        var error = Assert.Throws<FedPSException>(() => DigitsServer(new FedSophia(new FedSophiaOptions()), OptimizerSpec.Sgd(0.1)));
         Assert.Contains("New-FedOptimizer Sophia", error.Message);
     }
 }

@@ -1,0 +1,133 @@
+using FedPS.Core.Models;
+using FedPS.Core.Primitives;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace FedPS.Core.Federation;
+
+/// <summary>Where a client's local training stands, for progress reporting.</summary>
+public readonly record struct LocalProgress(int ClientId, int Step, int Steps);
+
+/// <summary>
+/// The one local training loop: runs a client's steps for its <see cref="ClientAssignment"/> on a worker network
+/// shared by all clients of a server (one network, loaded with each client's starting weights in turn, keeps
+/// memory flat in the number of clients). A step is: the next minibatch, the loss, the assignment's penalty, and
+/// its update rule. Cancellation is checked between steps; losses stay on the device and are read once, after the
+/// last step, so no step waits for the host (what a GPU needs); a non-finite loss is then reported with the step it
+/// first appeared at.
+/// </summary>
+public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
+{
+    internal nn.Module<Tensor, Tensor> Worker { get; } = worker;
+
+    public ClientUpdate Train(ClientAssignment assignment, CancellationToken cancel = default, IProgress<LocalProgress>? progress = null)
+    {
+        var client = assignment.Client;
+        var round = assignment.Round;
+        assignment.Start.CopyTo(Worker);
+        Worker.train();
+        var data = client.Data.Data;
+        var steps = assignment.PlannedSteps;
+        var parameters = Worker.parameters().Where(p => p.requires_grad).ToArray();
+        using var batches = new MinibatchStream(data.Features, data.Labels, assignment.FixedBatchSize ?? client.Training.BatchSize,
+            round.Seed, round.Number, client.Id, repeatFirst: assignment.FixedBatchSize is not null);
+        using var estimatorGenerator = new Generator((ulong)SeedSequence.Derive(round.Seed, round.Number, client.Id, (long)SeedPurpose.Estimator));
+        using var losses = zeros(Math.Max(1, steps), dtype: ScalarType.Float32, device: data.Features.device);
+        using var update = assignment.UpdateRule?.Invoke(new LocalUpdateContext(client, parameters, assignment.Start))
+                           ?? new OptimizerUpdate(client.Training.Optimizer.Create(parameters));
+        for (var step = 0; step < steps; step++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            using var scope = NewDisposeScope();
+            var (inputs, labels) = batches.Next();
+            var loss = Losses.CrossEntropy(Worker.forward(inputs), labels);
+            losses[step] = loss.detach();
+            update.Step(assignment.Penalty is null ? loss : loss + assignment.Penalty(Worker), new Minibatch(Worker, inputs, labels, estimatorGenerator));
+            progress?.Report(new LocalProgress(client.Id, step + 1, steps));
+        }
+
+        var trainLoss = MeanLoss(losses, steps, client.Id, round.Number);
+        var payload = update.Payload();
+        var sent = payload ?? ParameterSet.From(Worker, trainableOnly: true);
+        if (!sent.AllFinite())
+        {
+            sent.Dispose();
+            throw new FedDivergenceException(client.Id, round.Number, steps, double.NaN);
+        }
+
+        return new ClientUpdate(client.Id, client.SampleCount, sent, payload is null ? assignment.Start : null, round)
+        {
+            TrainLoss = trainLoss,
+            Steps = steps,
+            BytesDown = assignment.BytesDown,
+            BytesUp = assignment.Transmits ? sent.ByteCount + assignment.ExtraBytesUp : 0,
+            Metrics = new Dictionary<string, double>(update.CollectMetrics()),
+        };
+    }
+
+    /// <summary>
+    /// An extra pass (no update): the mean-loss gradient at <paramref name="at"/> over <paramref name="samples"/> of the
+    /// client's samples, in minibatches of its batch size, in a seeded order of its own. The caller owns the result.
+    /// </summary>
+    public ParameterSet Gradient(FedClient client, ParameterSet at, int samples, long seed, int round)
+    {
+        at.CopyTo(Worker);
+        Worker.train();
+        var data = client.Data.Data;
+        samples = Math.Clamp(samples, 1, data.Count);
+        var parameters = Worker.named_parameters().Where(p => p.parameter.requires_grad).ToArray();
+        foreach (var (_, p) in parameters)
+        {
+            p.grad?.zero_();
+        }
+
+        using var batches = new MinibatchStream(data.Features, data.Labels, client.Training.BatchSize, seed, round, client.Id, SeedPurpose.GradientSampling);
+        using (enable_grad())
+        {
+            for (var seen = 0; seen < samples;)
+            {
+                using var scope = NewDisposeScope();
+                var (inputs, labels) = batches.Next();
+                var length = Math.Min((int)inputs.shape[0], samples - seen);
+                var loss = Losses.CrossEntropy(Worker.forward(inputs.narrow(0, 0, length)), labels.narrow(0, 0, length));
+                loss.mul(length / (double)samples).backward();
+                seen += length;
+            }
+        }
+
+        var gradient = new ParameterSet(parameters.Select(p => (p.name, p.parameter.grad!.detach().clone())).ToArray());
+        if (!gradient.AllFinite())
+        {
+            gradient.Dispose();
+            throw new FedDivergenceException(client.Id, round, 0, double.NaN);
+        }
+
+        return gradient;
+    }
+
+    public void Dispose() => Worker.Dispose();
+
+    // One host read for the whole client: the mean, or the step where the loss first stopped being finite.
+    private static double MeanLoss(Tensor losses, int steps, int clientId, int round)
+    {
+        if (steps == 0)
+        {
+            return double.NaN;
+        }
+
+        var values = losses.cpu().data<float>().ToArray();
+        double sum = 0;
+        for (var i = 0; i < steps; i++)
+        {
+            if (!float.IsFinite(values[i]))
+            {
+                throw new FedDivergenceException(clientId, round, i + 1, values[i]);
+            }
+
+            sum += values[i];
+        }
+
+        return sum / steps;
+    }
+}

@@ -1,0 +1,69 @@
+using FedPS.Core.Models;
+
+namespace FedPS.Core.Federation;
+
+/// <summary>
+/// One round as a strategy sees it: its number, the run's seed, the clients sampled for it, and the services a
+/// strategy may ask of the clients during configuration (an extra exchange such as DONE's gradient pass) without
+/// touching any network itself. Resources a strategy creates for the round (<see cref="Own"/>) live until it ends.
+/// </summary>
+public sealed class RoundContext : IDisposable
+{
+    private readonly LocalTrainer? trainer;
+    private readonly List<IDisposable> owned = [];
+
+    public RoundContext(int number, long seed, IReadOnlyList<FedClient> sampled, LocalTrainer? trainer = null, CancellationToken cancel = default)
+    {
+        Number = number;
+        Seed = seed;
+        Sampled = sampled;
+        this.trainer = trainer;
+        Cancel = cancel;
+    }
+
+    /// <summary>The round's number (1 for the first).</summary>
+    public int Number { get; }
+
+    /// <summary>The run's seed; every random draw of the round derives from (seed, round, client).</summary>
+    public long Seed { get; }
+
+    public IReadOnlyList<FedClient> Sampled { get; }
+
+    public CancellationToken Cancel { get; }
+
+    /// <summary>False once the round was completed or abandoned: strategy-owned tensors it referenced may be gone.</summary>
+    public bool IsOpen { get; private set; } = true;
+
+    /// <summary>
+    /// ∇Fₖ(θ) of <paramref name="client"/>: the mean-loss gradient at <paramref name="at"/> over
+    /// <paramref name="samples"/> of its samples (all of them by default), computed by the client. The caller owns the result.
+    /// </summary>
+    public ParameterSet LocalGradient(FedClient client, ParameterSet at, int? samples = null)
+    {
+        Cancel.ThrowIfCancellationRequested();
+        return (trainer ?? throw new FedPSException(FedErrorKind.InvalidOperation,
+                "This round has no clients to compute on (a stand-alone aggregation): the strategy needs a server."))
+            .Gradient(client, at, samples ?? client.SampleCount, Seed, Number);
+    }
+
+    /// <summary>Keeps <paramref name="resource"/> alive until the round ends, then disposes it.</summary>
+    public T Own<T>(T resource) where T : IDisposable
+    {
+        owned.Add(resource);
+        return resource;
+    }
+
+    /// <summary>Ends the round: disposes what it owns. Called by whoever runs the round.</summary>
+    public void Dispose()
+    {
+        IsOpen = false;
+        foreach (var resource in owned)
+        {
+            resource.Dispose();
+        }
+
+        owned.Clear();
+    }
+
+    public override string ToString() => $"round {Number} ({Sampled.Count} clients)";
+}
