@@ -24,16 +24,14 @@ param(
 
 $ErrorActionPreference = 'Stop'
 $root = Split-Path $PSScriptRoot -Parent
-$project = Join-Path $root 'bench/FedPS.Bench'
-dotnet build $project -c Release -nologo -v q | Out-Null
-if ($LASTEXITCODE -ne 0) { throw 'building FedPS.Bench failed' }
-$bench = Get-ChildItem (Join-Path $project 'bin/Release') -Recurse -Filter FedPS.Bench.dll | Select-Object -First 1
+. (Join-Path $PSScriptRoot 'BenchTools.ps1')
+$bench = Get-FedBench
 
 foreach ($load in @('quiet') + @(if (-not $QuietOnly) { 'busy' })) {
-    $busy = if ($load -eq 'busy') { Start-Process bash -ArgumentList '-c "while :; do :; done"' -PassThru }
+    $busy = if ($load -eq 'busy') { Start-BusyProcess }
     try {
         "### $load$(if ($busy) { ' (beside one busy process)' })"
-        dotnet $bench.FullName overhead mnist $Steps default $Repeat
+        dotnet $bench overhead mnist $Steps default $Repeat
         if ($LASTEXITCODE -ne 0) { throw "the overhead bench failed (exit code $LASTEXITCODE)" }
         ''
     }
@@ -47,5 +45,5 @@ if (-not $SkipQuickstart) {
     dotnet pwsh -NoProfile -NonInteractive -Command "Import-Module '$root/out/FedPS/FedPS.psd1'; & '$root/examples/quickstart.ps1'" 6>&1 | Select-Object -Last 1
     if ($LASTEXITCODE -ne 0) { throw "the quickstart failed (exit code $LASTEXITCODE)" }
     'quickstart wall time (fresh pwsh, import to last line): {0:F1} s; load average {1}' -f $clock.Elapsed.TotalSeconds,
-        ((Get-Content /proc/loadavg -ErrorAction Ignore) -split ' ' | Select-Object -First 3)
+        (Get-LoadAverage)
 }

@@ -12,6 +12,7 @@
 param([int] $Repeat = 3, [int] $Rounds = 10, [string] $Architecture = 'Mlp')
 
 $ErrorActionPreference = 'Stop'
+. (Join-Path $PSScriptRoot 'BenchTools.ps1')
 Import-Module (Join-Path $PSScriptRoot '../out/FedPS/FedPS.psd1')
 $folder = (New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) "fedps-bench-$([guid]::NewGuid())")).FullName
 $config = [ordered]@{
@@ -29,7 +30,7 @@ $setups = @(
     @{ Label = '1 worker x 1 torch thread'; Threads = 1; Throttle = 1 }
 )
 Invoke-FedExperiment $config -Database (Join-Path $folder 'warmup.sqlite') | Out-Null  # load data, JIT
-"(load average at start: $((Get-Content /proc/loadavg -ErrorAction Ignore) -split ' ' | Select-Object -First 3))"
+"(load average at start: $(Get-LoadAverage))"
 $times = @{}
 for ($i = 0; $i -lt $Repeat; $i++) {
     foreach ($setup in $setups) {
@@ -51,6 +52,6 @@ foreach ($setup in $setups) {
     '| {0} | {1:N2} | {2:N2} | {3} | {4:N2}x |' -f $setup.Label, $median, ($t | Measure-Object -Minimum).Minimum,
         (($t | ForEach-Object { $_.ToString('N2') }) -join ', '), ($base / $median)
 }
-"(load average at the end: $((Get-Content /proc/loadavg -ErrorAction Ignore) -split ' ' | Select-Object -First 3))"
+"(load average at the end: $(Get-LoadAverage))"
 
 Remove-Item $folder -Recurse -Force

@@ -24,25 +24,22 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
-$root = Split-Path $PSScriptRoot -Parent
-$project = Join-Path $root 'bench/FedPS.Bench'
-dotnet build $project -c Release -nologo -v q | Out-Null
-if ($LASTEXITCODE -ne 0) { throw 'building FedPS.Bench failed' }
-$bench = Get-ChildItem (Join-Path $project 'bin/Release') -Recurse -Filter FedPS.Bench.dll | Select-Object -First 1
+. (Join-Path $PSScriptRoot 'BenchTools.ps1')
+$bench = Get-FedBench
 
-"load average at start: $((Get-Content /proc/loadavg -ErrorAction Ignore) -split ' ' | Select-Object -First 3)"
+"load average at start: $(Get-LoadAverage)"
 $largest = ($Clients | Measure-Object -Maximum).Maximum
 $runs = foreach ($n in $Clients) {
     $values = @{}
     $rounds = if ($n -eq $largest) { $Rounds } else { $TimedRounds }
-    dotnet $bench.FullName scale $n $rounds $TimedRounds | ForEach-Object {
+    dotnet $bench scale $n $rounds $TimedRounds | ForEach-Object {
         $key, $value = $_ -split '=', 2
         if ($value) { $values[$key] = [double]::Parse($value, [Globalization.CultureInfo]::InvariantCulture) }
     }
     if ($LASTEXITCODE -ne 0) { throw "FedPS.Bench scale $n failed" }
     [pscustomobject]$values
 }
-"load average at the end: $((Get-Content /proc/loadavg -ErrorAction Ignore) -split ' ' | Select-Object -First 3)"
+"load average at the end: $(Get-LoadAverage)"
 ''
 "Time, over the first $TimedRounds rounds ($($runs[0].threads) torch thread(s)):"
 ''

@@ -29,11 +29,8 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
-$root = Split-Path $PSScriptRoot -Parent
-$project = Join-Path $root 'bench/FedPS.Bench'
-dotnet build $project -c Release -nologo -v q | Out-Null
-if ($LASTEXITCODE -ne 0) { throw 'building FedPS.Bench failed' }
-$bench = Get-ChildItem (Join-Path $project 'bin/Release') -Recurse -Filter FedPS.Bench.dll | Select-Object -First 1
+. (Join-Path $PSScriptRoot 'BenchTools.ps1')
+$bench = Get-FedBench
 
 $settings = @(
     @{ Label = 'FedPS default'; Threads = 'default'; Env = @{} }
@@ -66,7 +63,7 @@ function Invoke-Setting($Setting, [string] $Arch) {
         Set-Item "env:$name" $Setting.Env[$name]  # $null removes it
     }
     try {
-        $line = dotnet $bench.FullName threads $Arch $Setting.Threads $Seconds | Select-Object -Last 1
+        $line = dotnet $bench threads $Arch $Setting.Threads $Seconds | Select-Object -Last 1
         if ($LASTEXITCODE -ne 0) { throw "FedPS.Bench threads $Arch failed" }
     }
     finally {
@@ -78,11 +75,11 @@ function Invoke-Setting($Setting, [string] $Arch) {
 
 function Get-Median([double[]] $Values) { $s = $Values | Sort-Object; $s[[int][Math]::Floor(($s.Count - 1) / 2)] }
 
-"machine: $([Environment]::ProcessorCount) cores, $((Get-Content /proc/cpuinfo -ErrorAction Ignore | Select-String 'model name' | Select-Object -First 1) -replace '.*:\s*', ''); load average at start: $((Get-Content /proc/loadavg -ErrorAction Ignore) -split ' ' | Select-Object -First 3)"
+"machine: $([Environment]::ProcessorCount) cores, $((Get-Content /proc/cpuinfo -ErrorAction Ignore | Select-String 'model name' | Select-Object -First 1) -replace '.*:\s*', ''); load average at start: $(Get-LoadAverage)"
 $results = @{}
 for ($r = 0; $r -lt $Repeat; $r++) {
     foreach ($load in $loads) {
-        $busy = if ($load -eq 'busy') { Start-Process bash -ArgumentList '-c "while :; do :; done"' -PassThru }
+        $busy = if ($load -eq 'busy') { Start-BusyProcess }
         try {
             foreach ($arch in $Model) {
                 foreach ($setting in $settings) {
@@ -126,4 +123,4 @@ foreach ($arch in $Model) {
             (Get-Median $q.Cpu), ($qWall / $best), $bWall, ($bWall / $oneThread), $others
     }
 }
-"load average at the end: $((Get-Content /proc/loadavg -ErrorAction Ignore) -split ' ' | Select-Object -First 3)"
+"load average at the end: $(Get-LoadAverage)"
