@@ -71,6 +71,9 @@ public sealed class FlatLayout
     }
 
     /// <summary>Each tensor's view into <paramref name="buffers"/> (shaped like the tensor), outside any dispose scope.</summary>
-    public Tensor[] Views(IReadOnlyList<Tensor> buffers) =>
-        Slots.Select(s => buffers[s.Group].narrow(0, s.Offset, s.Count).view(s.Shape).DetachFromDisposeScope()).ToArray();
+    public Tensor[] Views(IReadOnlyList<Tensor> buffers) => Slots.Select(s =>
+    {
+        using var slice = buffers[s.Group].narrow(0, s.Offset, s.Count);
+        return slice.view(s.Shape).DetachFromDisposeScope();
+    }).ToArray();
 }

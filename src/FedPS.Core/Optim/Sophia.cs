@@ -184,7 +184,7 @@ public sealed class Sophia : ILocalOptimizer
         beta1Weights = Weights(1 - options.Beta1);
         beta2Weights = Weights(1 - options.Beta2);
         decayWeights = Weights(options.LearningRate * options.WeightDecay);
-        unclipped = flat.Layout.Groups.Select(g => zeros(1, dtype: ScalarType.Int64, device: g.Device).squeeze().DetachFromDisposeScope()).ToArray();
+        unclipped = flat.Layout.Groups.Select(g => tensor(0L, device: g.Device).DetachFromDisposeScope()).ToArray();
         zero = 0.0;
         denominatorScale = scale * options.Rho;
         denominatorShift = scale * options.Epsilon;
@@ -282,7 +282,7 @@ public sealed class Sophia : ILocalOptimizer
     }
 
     private Tensor[] Weights(double value) => flat.Layout.Groups
-        .Select(g => full(1, value, dtype: g.DType, device: g.Device).squeeze().DetachFromDisposeScope()).ToArray();
+        .Select(g => tensor(value, dtype: g.DType, device: g.Device).DetachFromDisposeScope()).ToArray();
 
     public IReadOnlyDictionary<string, double> CollectMetrics()
     {
