@@ -98,11 +98,16 @@ internal static class FedSophiaRoundBench
 
         using var fedAvg = Server(new FedAvg(), OptimizerSpec.Sgd(0.1));
         using var fedSophia = Server(new FedSophia(new FedSophiaOptions()), OptimizerSpec.Sophia(1e-3));
-        var times = Measure.Interleaved(5, () => fedAvg.RunRound(), () => fedSophia.RunRound());
+        using var fedAvgSophia = Server(new FedAvg(), OptimizerSpec.Sophia(1e-3));
+        using var fedAvgSophiaNoRefresh = Server(new FedAvg(), OptimizerSpec.Sophia(1e-3) with { HessianEvery = steps + 1 });
+        var times = Measure.Interleaved(5, () => fedAvg.RunRound(), () => fedSophia.RunRound(), () => fedAvgSophia.RunRound(),
+            () => fedAvgSophiaNoRefresh.RunRound());
         Console.WriteLine($"fedsophia-round: {architecture} on MNIST, {clientsCount} clients x {steps} steps of batch 32, {threads} thread(s), median of 5, interleaved; load average {Measure.LoadAverage()}");
         Console.WriteLine("| | wall s | CPU s | wall ratio | CPU ratio |");
         Console.WriteLine("|---|---:|---:|---:|---:|");
         Console.WriteLine(SophiaStepBench.Row("FedAvg(SGD) round", times[0], times[0]));
         Console.WriteLine(SophiaStepBench.Row("FedSophia round (target <= 1.2)", times[1], times[0]));
+        Console.WriteLine(SophiaStepBench.Row("FedAvg round, clients on Sophia (fresh state each round)", times[2], times[0]));
+        Console.WriteLine(SophiaStepBench.Row("the same without curvature refresh (k > steps)", times[3], times[0]));
     }
 }
