@@ -31,8 +31,8 @@ $bench = Get-FedBench
 $largest = ($Clients | Measure-Object -Maximum).Maximum
 $runs = foreach ($n in $Clients) {
     $values = @{}
-    $rounds = if ($n -eq $largest) { $Rounds } else { $TimedRounds }
-    dotnet $bench scale $n $rounds $TimedRounds | ForEach-Object {
+    $roundsToRun = if ($n -eq $largest) { $Rounds } else { $TimedRounds }
+    dotnet $bench scale $n $roundsToRun $TimedRounds | ForEach-Object {
         $key, $value = $_ -split '=', 2
         if ($value) { $values[$key] = [double]::Parse($value, [Globalization.CultureInfo]::InvariantCulture) }
     }
