@@ -7,8 +7,9 @@ using FedPS.Core.Runtime;
 namespace FedPS.Cmdlets;
 
 /// <summary>
-/// Resolves FedPS's dependencies (FedPS.Core, TorchSharp, ...) from the module's own folder, and sets libtorch's
-/// threading environment before anything loads it.
+/// Resolves FedPS's dependencies (FedPS.Core, TorchSharp, ...) from the module's own folder, sets libtorch's
+/// threading environment before anything loads it (see <see cref="CpuThreading"/>), and keeps libtorch's native log
+/// lines off the terminal (see <see cref="NativeLog"/>).
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssemblyCleanup
 {
@@ -17,7 +18,8 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     public void OnImport()
     {
         AssemblyLoadContext.Default.Resolving += Resolve;
-        PrepareThreading();
+        PrepareThreading(); // first: the native environment must be set before any libtorch library loads
+        Silence();
     }
 
     // A method of its own: FedPS.Core resolves through the handler above, which must be in place before this is compiled.
@@ -25,6 +27,9 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer, IModuleAssem
     private static void PrepareThreading() => CpuThreading.PrepareNativeEnvironment();
 
     public void OnRemove(PSModuleInfo psModuleInfo) => AssemblyLoadContext.Default.Resolving -= Resolve;
+
+    // In its own method so that TorchSharp is resolved only after Resolve is in place.
+    private static void Silence() => NativeLog.SilenceWarnings();
 
     private static Assembly? Resolve(AssemblyLoadContext context, AssemblyName name)
     {
