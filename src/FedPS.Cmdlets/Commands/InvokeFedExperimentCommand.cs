@@ -27,9 +27,10 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
     [Parameter]
     public string Database { get; set; } = "results.sqlite";
 
+    /// <summary>Runs at once; default one per core (each then gets one torch thread with the default threading).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = 1;
+    public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
 
     [Parameter]
     public SwitchParameter Resume { get; set; }
