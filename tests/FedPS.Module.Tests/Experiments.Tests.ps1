@@ -74,7 +74,7 @@ Describe 'Invoke-FedExperiment' {
         $hparams = @($all | Where-Object Name -Like '*fedps-hparams')
         $files | Should -HaveCount 2
         $hparams | Should -HaveCount 2 -Because 'each run is a session of the HParams dashboard'
-        [Text.Encoding]::UTF8.GetString([IO.File]::ReadAllBytes($hparams[0].FullName)) | Should -Match '_hparams_/session_end_info
+        [Text.Encoding]::UTF8.GetString([IO.File]::ReadAllBytes($hparams[0].FullName)) | Should -Match '_hparams_/session_end_info'
         $bytes = [IO.File]::ReadAllBytes($files[0].FullName)
         $offset = 0; $records = 0
         while ($offset -lt $bytes.Length) {
