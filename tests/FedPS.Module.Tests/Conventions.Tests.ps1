@@ -35,11 +35,7 @@ BeforeAll {
             New-FedServer -Strategy $Strategy -Model ($train | New-FedModel Mlp -Hidden 8 -Seed 1) -TestData $test -Name $Name -Seed 1
     }
 
-    # The error a command reports, terminating (a whole-command failure) or not (one item's): as a script with Stop sees it.
-    function Get-ErrorRecord([scriptblock] $Script) {
-        $ErrorActionPreference = 'Stop'
-        try { & $Script | Out-Null; $null } catch { $_ }
-    }
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')   # Get-ErrorRecord
 
     # The verbose stream of a command, as text.
     function Get-VerboseText([scriptblock] $Script) {

@@ -54,25 +54,15 @@ $report.TrainLoss = $round.TrainLoss
     $check += "`n`$report | ConvertTo-Json -Compress`n"
 
     # A pwsh of its own: home, data and config folders in $work; the module path PowerShell derives from them.
-    $start = [Diagnostics.ProcessStartInfo]::new([Environment]::ProcessPath)
-    if ((Split-Path ([Environment]::ProcessPath) -LeafBase) -eq 'dotnet') { $start.ArgumentList.Add("$PSHOME/pwsh.dll") }
-    foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', "`$ErrorActionPreference = 'Stop'; $steps`n$check") { $start.ArgumentList.Add($argument) }
-    $start.WorkingDirectory = $work
-    $start.Environment['HOME'] = $homeFolder
-    $start.Environment['XDG_DATA_HOME'] = Join-Path $homeFolder '.local/share'
-    $start.Environment['XDG_CONFIG_HOME'] = Join-Path $homeFolder '.config'
-    $start.Environment['XDG_CACHE_HOME'] = Join-Path $homeFolder '.cache'
-    $start.Environment['LOCALAPPDATA'] = Join-Path $homeFolder 'AppData/Local'
-    $start.Environment['PSModulePath'] = ''
-    $start.Environment['NO_COLOR'] = '1'   # plain text in the messages a failure shows
-    $start.Environment['FEDPS_DATA'] = $env:FEDPS_DATA ?? [IO.Path]::Combine([Environment]::GetFolderPath('LocalApplicationData'), 'FedPS', 'data')
-    $start.RedirectStandardOutput = $true
-    $start.RedirectStandardError = $true
-    $process = [Diagnostics.Process]::Start($start)
-    $stderr = $process.StandardError.ReadToEndAsync()
-    $stdout = $process.StandardOutput.ReadToEnd()
-    $process.WaitForExit()
-    $errors = $stderr.Result
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
+    $run = Invoke-Pwsh "`$ErrorActionPreference = 'Stop'; $steps`n$check" -WorkingDirectory $work -Environment @{
+        HOME = "$homeFolder"; XDG_DATA_HOME = Join-Path $homeFolder '.local/share'; XDG_CONFIG_HOME = Join-Path $homeFolder '.config'
+        XDG_CACHE_HOME = Join-Path $homeFolder '.cache'; LOCALAPPDATA = Join-Path $homeFolder 'AppData/Local'; PSModulePath = ''
+        NO_COLOR = '1'   # plain text in the messages a failure shows
+        FEDPS_DATA = $env:FEDPS_DATA ?? [IO.Path]::Combine([Environment]::GetFolderPath('LocalApplicationData'), 'FedPS', 'data')
+    }
+    $stdout = $run.Out
+    $errors = $run.Err
     $lines = @($stdout -split "`n" | Where-Object { $_.Trim() })
     $report = if ($lines -and $lines[-1] -like '{*') { $lines[-1] | ConvertFrom-Json } else { $null }
 }
@@ -83,7 +73,7 @@ AfterAll {
 
 Describe 'The README''s Install-PSResource steps' {
     It 'run without error' {
-        $process.ExitCode | Should -Be 0 -Because "stdout: $stdout stderr: $errors"
+        $run.ExitCode | Should -Be 0 -Because "stdout: $stdout stderr: $errors"
         $errors | Should -BeNullOrEmpty
         $steps | Should -Match 'Install-PSResource' -Because 'the README section holds the steps'
     }
