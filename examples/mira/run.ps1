@@ -56,7 +56,9 @@ param(
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'common.ps1')
 if ($Smoke) {
-    $Seeds = @($TuneSeed); $MaxRounds = 2; $Patience = 1; $FineTuneRounds = 1; $LocalSteps = 2; $BatchSize = 4
+    $Seeds = @($TuneSeed); $Patience = 1
+    if (-not $PSBoundParameters.ContainsKey('MaxRounds')) { $MaxRounds = 2 }
+    $FineTuneRounds = 1; $LocalSteps = 2; $BatchSize = 4
     $TrainCount = 8; $TestCount = 4; $ValidationCount = 4; $GlobalProbe = 2; $ContextLength = 64
     $FedItLearningRates = @(0.01); $LocalLearningRates = @(0.01); $MiraLambdas = @(0.05); $DittoLambdas = @(0.5)
 }
