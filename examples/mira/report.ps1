@@ -35,6 +35,7 @@ $rounds = foreach ($m in $methods) {
 $finals | Export-Csv (Join-Path $Results 'final.csv') -NoTypeInformation
 $rounds | Export-Csv (Join-Path $Results 'rounds.csv') -NoTypeInformation
 if (Test-Path (Join-Path $Out 'tuning.csv')) { Copy-Item (Join-Path $Out 'tuning.csv') (Join-Path $Results 'tuning.csv') }
+if (Test-Path (Join-Path $Out 'pretrain/pretrain.json')) { Copy-Item (Join-Path $Out 'pretrain/pretrain.json') (Join-Path $Results 'pretrain.json') }
 
 function CI($values, [int] $Digits = 3) {
     $m = [FedPS.Core.Experiments.MeanInterval]::Of([double[]] @($values | ForEach-Object { [double]$_ }))
