@@ -36,7 +36,7 @@ public sealed partial class TextTaskDefinition(string name, TextTaskKind kind, s
     {
         var package = TextPackage.FreeDict("eng-" + code);
         return new($"translate-{code}", TextTaskKind.Translation, $"English → {language} words (FreeDict eng-{code})", [package], () =>
-            DictdReader.Read(package.PathOf($"freedict-eng-{code}.index"), package.PathOf($"freedict-eng-{code}.dict.dz"), package.Name)
+            Dictd(package, $"freedict-eng-{code}")
                 .Select(e => (Word: e.Headword, Translation: FirstTranslation(e.Definition)))
                 .Where(p => IsPlainWord(p.Word) && p.Translation is { Length: >= 2 and <= 24 })
                 .DistinctBy(p => p.Word)
@@ -46,21 +46,13 @@ public sealed partial class TextTaskDefinition(string name, TextTaskKind kind, s
 
     public static TextTaskDefinition WordNetDefinitions(TextPackage wordnet) =>
         new("define-wordnet", TextTaskKind.Definition, "Glosses of English nouns and verbs (WordNet 3.0)", [wordnet], () =>
-            new[] { "data.noun", "data.verb" }
+            DefinitionExamples(new[] { "data.noun", "data.verb" }
                 .SelectMany(f => WordNetReader.Read(wordnet.PathOf(f), wordnet.Name))
-                .Where(s => IsPlainWord(s.Lemma) && s.Gloss.Length is >= 8 and <= 60)
-                .DistinctBy(s => s.Lemma)
-                .Select(s => new TextExample($"Define: {s.Lemma}\n", s.Gloss, $"{s.Lemma}: {s.Gloss}"))
-                .ToArray());
+                .Select(s => (s.Lemma, s.Gloss)), IsPlainWord));
 
     public static TextTaskDefinition FoldocDefinitions(TextPackage foldoc) =>
         new("define-foldoc", TextTaskKind.Definition, "Computing terms (Free On-line Dictionary of Computing)", [foldoc], () =>
-            DictdReader.Read(foldoc.PathOf("foldoc.index"), foldoc.PathOf("foldoc.dict.dz"), foldoc.Name)
-                .Select(e => (Term: e.Headword, Gloss: FirstSentence(e.Definition)))
-                .Where(p => p.Term.Length <= 20 && p.Gloss.Length is >= 8 and <= 60)
-                .DistinctBy(p => p.Term)
-                .Select(p => new TextExample($"Define: {p.Term}\n", p.Gloss, $"{p.Term}: {p.Gloss}"))
-                .ToArray());
+            DefinitionExamples(Dictd(foldoc, "foldoc").Select(e => (e.Headword, FirstSentence(e.Definition))), term => term.Length <= 20));
 
     /// <summary>
     /// GCIDE (the 1913 Webster and later additions, dictd): headword line "Word \\pron\\, pos. [etymology]", then the
@@ -68,12 +60,7 @@ public sealed partial class TextTaskDefinition(string name, TextTaskKind kind, s
     /// </summary>
     public static TextTaskDefinition GcideDefinitions(TextPackage gcide) =>
         new("define-gcide", TextTaskKind.Definition, "English words (GCIDE, the Collaborative International Dictionary of English)", [gcide], () =>
-            DictdReader.Read(gcide.PathOf("gcide.index"), gcide.PathOf("gcide.dict.dz"), gcide.Name)
-                .Select(e => (Word: e.Headword.ToLowerInvariant(), Gloss: GcideSense(e.Definition)))
-                .Where(p => IsPlainWord(p.Word) && p.Gloss.Length is >= 8 and <= 60 && !p.Gloss.Any(c => c is '\\' or '[' or ']' or '"'))
-                .DistinctBy(p => p.Word)
-                .Select(p => new TextExample($"Define: {p.Word}\n", p.Gloss, $"{p.Word}: {p.Gloss}"))
-                .ToArray());
+            DefinitionExamples(Dictd(gcide, "gcide").Select(e => (e.Headword.ToLowerInvariant(), GcideSense(e.Definition))), IsPlainWord));
 
     /// <summary>
     /// The Jargon File (dictd): headword line, a line of pronunciation and part of speech, then the text, often
@@ -81,12 +68,7 @@ public sealed partial class TextTaskDefinition(string name, TextTaskKind kind, s
     /// </summary>
     public static TextTaskDefinition JargonDefinitions(TextPackage jargon) =>
         new("define-jargon", TextTaskKind.Definition, "Hacker slang (the Jargon File)", [jargon], () =>
-            DictdReader.Read(jargon.PathOf("jargon.index"), jargon.PathOf("jargon.dict.dz"), jargon.Name)
-                .Select(e => (Term: e.Headword, Gloss: JargonSense(e.Definition)))
-                .Where(p => p.Term.Length is >= 2 and <= 20 && p.Gloss.Length is >= 8 and <= 60)
-                .DistinctBy(p => p.Term)
-                .Select(p => new TextExample($"Define: {p.Term}\n", p.Gloss, $"{p.Term}: {p.Gloss}"))
-                .ToArray());
+            DefinitionExamples(Dictd(jargon, "jargon").Select(e => (e.Headword, JargonSense(e.Definition))), term => term.Length is >= 2 and <= 20));
 
     /// <summary>Another one-word member of a noun or verb synset of WordNet.</summary>
     public static TextTaskDefinition WordNetSynonyms(TextPackage wordnet) =>
@@ -170,11 +152,22 @@ public sealed partial class TextTaskDefinition(string name, TextTaskKind kind, s
         return space > 0 ? space : target;
     }
 
+    // "Define: term" → gloss: one example per term whose gloss has 8 to 60 characters.
+    private static TextExample[] DefinitionExamples(IEnumerable<(string Term, string Gloss)> entries, Func<string, bool> keepTerm) =>
+        entries.Where(p => keepTerm(p.Term) && p.Gloss.Length is >= 8 and <= 60)
+            .DistinctBy(p => p.Term)
+            .Select(p => new TextExample($"Define: {p.Term}\n", p.Gloss, $"{p.Term}: {p.Gloss}"))
+            .ToArray();
+
+    private static IReadOnlyList<DictdEntry> Dictd(TextPackage package, string dictionary) =>
+        DictdReader.Read(package.PathOf(dictionary + ".index"), package.PathOf(dictionary + ".dict.dz"), package.Name);
+
     // One item of each class in turn, as many rounds as the smallest class has items: any prefix is balanced, and so is the whole.
     private static IEnumerable<T> Balanced<T>(IReadOnlyList<IReadOnlyList<T>> classes) =>
         Enumerable.Range(0, classes.Count == 0 ? 0 : classes.Min(c => c.Count)).SelectMany(i => classes.Select(c => c[i]));
 
-    // GCIDE: skip the headword line and an etymology bracket it opens, then the first sense's first sentence.
+    // GCIDE: skip the headword line and an etymology bracket it opens, then the first sense's first sentence (empty when
+    // it still holds markup).
     private static string GcideSense(string definition)
     {
         var lines = definition.Split('\n');
@@ -201,9 +194,9 @@ public sealed partial class TextTaskDefinition(string name, TextTaskKind kind, s
             body.Add(line);
         }
 
-        var text = SenseMarker().Replace(string.Join(' ', body), string.Empty).Replace("{", string.Empty, StringComparison.Ordinal)
-            .Replace("}", string.Empty, StringComparison.Ordinal);
-        return FirstClause(text);
+        var text = FirstClause(SenseMarker().Replace(string.Join(' ', body), string.Empty).Replace("{", string.Empty, StringComparison.Ordinal)
+            .Replace("}", string.Empty, StringComparison.Ordinal));
+        return text.Any(c => c is '\\' or '[' or ']' or '"') ? string.Empty : text; // markup the sense did not close
     }
 
     // Jargon File: skip the headword and its pronunciation/part-of-speech line; the first paragraph that is more than a

@@ -36,10 +36,8 @@ public sealed record DittoOptions : StrategyOptions
 /// </summary>
 public sealed class Ditto(DittoOptions options) : FedAvg(nameof(Ditto))
 {
-    private const string PersonalPrefix = "personal/";
-    private readonly Dictionary<int, ParameterSet> personal = [];
+    private readonly PersonalModels personal = new(nameof(Ditto), "personal/");
     private readonly Dictionary<int, ParameterSet> pending = [];
-    private IReadOnlyList<FedClient> clients = [];
 
     public DittoOptions Options { get; } = (DittoOptions)options.Validated();
 
@@ -48,20 +46,12 @@ public sealed class Ditto(DittoOptions options) : FedAvg(nameof(Ditto))
     public override void Initialize(ParameterSet initial, IReadOnlyList<FedClient> clients, int clientsPerRound)
     {
         base.Initialize(initial, clients, clientsPerRound);
-        this.clients = clients.OrderBy(c => c.Id).ToArray();
-        Clear(personal);
-        Clear(pending);
-        foreach (var client in this.clients)
-        {
-            personal[client.Id] = initial.Clone();
-        }
+        ClearPending();
+        personal.Reset(clients, initial);
     }
 
     /// <summary>Client <paramref name="clientId"/>'s personal model (what it is evaluated and generates with).</summary>
-    public override ParameterSet ParametersFor(int clientId) =>
-        personal.TryGetValue(clientId, out var own)
-            ? own
-            : throw new FedPSException(FedErrorKind.ObjectNotFound, $"{Name} has no client {clientId}.", clientId);
+    public override ParameterSet ParametersFor(int clientId) => personal[clientId];
 
     /// <summary>Every sampled client trains the global model from w^t; its personal pass from v_k, pulled towards w^t, runs now.</summary>
     public override IReadOnlyList<ClientAssignment> Configure(RoundContext round)
@@ -88,8 +78,7 @@ public sealed class Ditto(DittoOptions options) : FedAvg(nameof(Ditto))
         {
             if (finished.Contains(id))
             {
-                personal[id].Dispose();
-                personal[id] = next;
+                personal.Replace(id, next);
             }
             else
             {
@@ -101,29 +90,19 @@ public sealed class Ditto(DittoOptions options) : FedAvg(nameof(Ditto))
     }
 
     /// <summary>The mean loss and accuracy over the clients' personal models.</summary>
-    public override Evaluation Evaluate(ModelEvaluator evaluator, FedDataset data)
-    {
-        var each = clients.Select(c => evaluator.Evaluate(personal[c.Id], data)).ToArray();
-        return new Evaluation(each.Average(e => e.Loss), each.Average(e => e.Accuracy), data.Count);
-    }
+    public override Evaluation Evaluate(ModelEvaluator evaluator, FedDataset data) => personal.Evaluate(evaluator, data);
 
     /// <summary>The global model plus every client's personal model as personal/{id}/{name}.</summary>
     public override void SaveState(StrategyState state)
     {
         base.SaveState(state);
-        foreach (var client in clients)
-        {
-            state.Add($"{PersonalPrefix}{client.Id}/", personal[client.Id]);
-        }
+        personal.Save(state);
     }
 
     public override void LoadState(StrategyState state)
     {
         base.LoadState(state);
-        foreach (var client in clients)
-        {
-            state.CopyTo($"{PersonalPrefix}{client.Id}/", personal[client.Id]);
-        }
+        personal.Load(state);
     }
 
     public override string ToString() =>
@@ -131,18 +110,18 @@ public sealed class Ditto(DittoOptions options) : FedAvg(nameof(Ditto))
 
     public override void Dispose()
     {
-        Clear(personal);
-        Clear(pending);
+        personal.Dispose();
+        ClearPending();
         base.Dispose();
     }
 
-    private static void Clear(Dictionary<int, ParameterSet> sets)
+    private void ClearPending()
     {
-        foreach (var set in sets.Values)
+        foreach (var set in pending.Values)
         {
             set.Dispose();
         }
 
-        sets.Clear();
+        pending.Clear();
     }
 }
