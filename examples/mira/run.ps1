@@ -33,7 +33,7 @@ param(
     [string] $Phase = 'All',
     [int[]] $Seeds = @(1, 2, 3, 4, 5),
     [int] $TuneSeed = 1,
-    [int] $MaxRounds = 30,
+    [int] $MaxRounds = 25,
     [int] $Patience = 3,
     [int] $FineTuneRounds = 15,
     [int] $LocalSteps = 5,
