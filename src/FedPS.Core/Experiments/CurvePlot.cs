@@ -6,20 +6,9 @@ public sealed record CurveSeries(string Label, IReadOnlyList<IReadOnlyList<(doub
 /// <summary>What to write on a plot.</summary>
 public sealed record PlotLabels(string Title, string XLabel, string YLabel);
 
-/// <summary>What the band around each mean curve shows.</summary>
-public enum CurveBand
-{
-    /// <summary>± one standard deviation across runs.</summary>
-    StandardDeviation,
-
-    /// <summary>The 95 % confidence interval of the mean across runs (Student's t, <see cref="MeanInterval"/>).</summary>
-    ConfidenceInterval95,
-}
-
 /// <summary>
 /// Curves over rounds as a PNG (ScottPlot): per series the mean across runs as a line and, with several runs,
-/// a band of ± one standard deviation or the 95 % confidence interval of the mean, named in the legend; labelled axes
-/// and a legend; integer ticks on the x axis when its values are counts (rounds).
+/// a band of ± one standard deviation; labelled axes and a legend.
 /// </summary>
 public static class CurvePlot
 {
@@ -27,7 +16,7 @@ public static class CurvePlot
     public const int DefaultHeight = 600;
 
     public static void SavePng(string path, IReadOnlyList<CurveSeries> series, PlotLabels labels,
-        int width = DefaultWidth, int height = DefaultHeight, CurveBand band = CurveBand.StandardDeviation, bool integerX = false)
+        int width = DefaultWidth, int height = DefaultHeight)
     {
         if (series.Count == 0 || series.All(s => s.Runs.All(r => r.Count == 0)))
         {
@@ -38,9 +27,7 @@ public static class CurvePlot
         var palette = new ScottPlot.Palettes.Category10();
         for (var i = 0; i < series.Count; i++)
         {
-            var summary = band == CurveBand.StandardDeviation
-                ? Summarize(series[i].Runs)
-                : Summarize(series[i].Runs, ys => MeanInterval.Of(ys) is var m ? (m.Mean, double.IsNaN(m.HalfWidth) ? 0 : m.HalfWidth) : default);
+            var summary = Summarize(series[i].Runs);
             if (summary.Length == 0)
             {
                 continue;
@@ -50,28 +37,22 @@ public static class CurvePlot
             var xs = summary.Select(p => p.X).ToArray();
             if (series[i].Runs.Count > 1)
             {
-                var fill = plot.Add.FillY(xs, summary.Select(p => p.Mean - p.Std).ToArray(), summary.Select(p => p.Mean + p.Std).ToArray());
-                fill.FillColor = color.WithAlpha(0.18);
-                fill.LineWidth = 0;
+                var band = plot.Add.FillY(xs, summary.Select(p => p.Mean - p.Std).ToArray(), summary.Select(p => p.Mean + p.Std).ToArray());
+                band.FillColor = color.WithAlpha(0.18);
+                band.LineWidth = 0;
             }
 
             var line = plot.Add.Scatter(xs, summary.Select(p => p.Mean).ToArray());
             line.Color = color;
             line.LineWidth = 2;
             line.MarkerSize = xs.Length <= 30 ? 4 : 0;
-            var what = band == CurveBand.StandardDeviation ? "mean ± sd" : "mean ± 95 % CI";
-            line.LegendText = series[i].Runs.Count > 1 ? $"{series[i].Label} ({what}, n = {series[i].Runs.Count})" : series[i].Label;
+            line.LegendText = series[i].Runs.Count > 1 ? $"{series[i].Label} (n={series[i].Runs.Count})" : series[i].Label;
         }
 
         plot.Title(labels.Title);
         plot.XLabel(labels.XLabel);
         plot.YLabel(labels.YLabel);
         plot.ShowLegend(ScottPlot.Edge.Right); // beside the data, so a legend never hides the curves' ends
-        if (integerX)
-        {
-            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
-        }
-
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (folder is not null && !Directory.Exists(folder))
         {
@@ -82,16 +63,7 @@ public static class CurvePlot
     }
 
     /// <summary>Mean and standard deviation across runs at each x that every run reached.</summary>
-    public static (double X, double Mean, double Std)[] Summarize(IReadOnlyList<IReadOnlyList<(double X, double Y)>> runs) =>
-        Summarize(runs, ys =>
-        {
-            var mean = ys.Average();
-            return (mean, ys.Length > 1 ? Math.Sqrt(ys.Sum(y => (y - mean) * (y - mean)) / (ys.Length - 1)) : 0);
-        });
-
-    /// <summary>A center and a band half-width (e.g. mean ± 95 % CI) across runs at each x that every run reached.</summary>
-    public static (double X, double Mean, double Std)[] Summarize(IReadOnlyList<IReadOnlyList<(double X, double Y)>> runs,
-        Func<double[], (double Center, double HalfWidth)> summarize)
+    public static (double X, double Mean, double Std)[] Summarize(IReadOnlyList<IReadOnlyList<(double X, double Y)>> runs)
     {
         var shared = runs.Select(r => r.Select(p => p.X).ToHashSet())
             .Aggregate((a, b) => { a.IntersectWith(b); return a; });
@@ -104,8 +76,9 @@ public static class CurvePlot
                     return (x, double.NaN, double.NaN);
                 }
 
-                var (center, halfWidth) = summarize(ys);
-                return (x, center, halfWidth);
+                var mean = ys.Average();
+                var std = ys.Length > 1 ? Math.Sqrt(ys.Sum(y => (y - mean) * (y - mean)) / (ys.Length - 1)) : 0;
+                return (x, mean, std);
             })
             .Where(p => double.IsFinite(p.Item2))
             .ToArray();
