@@ -37,11 +37,14 @@ $rounds | Export-Csv (Join-Path $Results 'rounds.csv') -NoTypeInformation
 if (Test-Path (Join-Path $Out 'tuning.csv')) { Copy-Item (Join-Path $Out 'tuning.csv') (Join-Path $Results 'tuning.csv') }
 if (Test-Path (Join-Path $Out 'pretrain/pretrain.json')) { Copy-Item (Join-Path $Out 'pretrain/pretrain.json') (Join-Path $Results 'pretrain.json') }
 
+# "mean ± half-width of the 95 % CI" over the finite values (just the mean for one value, a dash for none).
 function CI($values, [int] $Digits = 3) {
-    $m = [FedPS.Core.Experiments.MeanInterval]::Of([double[]] @($values | ForEach-Object { [double]$_ }))
-    if ($m.Count -eq 0) { '—' } else { $m.Format($Digits) }
+    $v = [double[]] @($values | ForEach-Object { [double]$_ } | Where-Object { [double]::IsFinite($_) })
+    if ($v.Count -eq 0) { return '—' }
+    $s = [FedPS.Core.Experiments.SampleStatistics]::Summarize($v)
+    $f = "F$Digits"; $c = [Globalization.CultureInfo]::InvariantCulture
+    if ([double]::IsNaN($s.Item3)) { $s.Item1.ToString($f, $c) } else { '{0} ± {1}' -f $s.Item1.ToString($f, $c), $s.Item3.ToString($f, $c) }
 }
-function Interval($values) { [FedPS.Core.Experiments.MeanInterval]::Of([double[]] @($values | ForEach-Object { [double]$_ })) }
 function Average($rows, [string] $Column) {
     $v = @($rows | Where-Object { "$($_.$Column)" -ne '' } | ForEach-Object { [double]$_.$Column })
     if ($v.Count -eq 0) { [double]::NaN } else { ($v | Measure-Object -Average).Average }
@@ -136,12 +139,12 @@ function Series([string] $Label, $Rows, [string] $X) {
     [FedPS.Core.Experiments.CurveSeries]::new($Label, $runs)
 }
 $ci = [FedPS.Core.Experiments.CurveBand]::ConfidenceInterval95
-foreach ($figure in @{ File = 'mira-validation.png'; X = 'Round'; XLabel = 'round'; Integer = $true; Methods = @($methods | Where-Object { $_ -ne 'FedIT+FT' }) },
-    @{ File = 'mira-validation-mb.png'; X = 'MB'; XLabel = 'MB communicated (up + down, cumulative)'; Integer = $false; Methods = @($methods | Where-Object { $_ -notin 'LocalOnly', 'FedIT+FT' }) }) {
+foreach ($figure in @{ File = 'mira-validation.png'; X = 'Round'; XLabel = 'round'; Methods = @($methods | Where-Object { $_ -ne 'FedIT+FT' }) },
+    @{ File = 'mira-validation-mb.png'; X = 'MB'; XLabel = 'MB communicated (up + down, cumulative)'; Methods = @($methods | Where-Object { $_ -notin 'LocalOnly', 'FedIT+FT' }) }) {
     $series = [Collections.Generic.List[FedPS.Core.Experiments.CurveSeries]]::new()
     foreach ($m in $figure.Methods) { $series.Add((Series "$m ($($settingOf[$m]))" ($rounds | Where-Object Method -eq $m) $figure.X)) }
     [FedPS.Core.Experiments.CurvePlot]::SavePng((Join-Path $Results $figure.File), $series,
         [FedPS.Core.Experiments.PlotLabels]::new("Mean validation loss over the $($tasks.Count) clients (each its own model on its own task)", $figure.XLabel, 'validation loss (nats/byte)'),
-        960, 600, $ci, $figure.Integer)
+        960, 600, $ci)
 }
 Get-Content (Join-Path $Results 'mira-tables.md')

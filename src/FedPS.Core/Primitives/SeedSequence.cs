@@ -38,5 +38,5 @@ public enum SeedPurpose
     GradientSampling = 4,
 
     /// <summary>A second local pass of a client in a round (e.g. Ditto's personal model), apart from its update.</summary>
-    PersonalTraining = 5,
+    PersonalTraining = 6,
 }
