@@ -25,11 +25,10 @@ $settingOf = @{}; $finals | ForEach-Object { $settingOf[$_.Method] = $_.Setting 
 
 # The per-round validation curves of the final runs (one row per run, round and client), and the tuning results.
 $rounds = foreach ($m in $methods) {
+    $key = ('{0}-{1}' -f $m, $settingOf[$m]) -replace '[^\w.=+,-]', '_' # as run.ps1 names a run's folder
     foreach ($seed in $seeds) {
-        $folder = Join-Path $Out ('runs/{0}-{1}/seed{2}' -f $m, $settingOf[$m], $seed)
-        $path = Get-ChildItem (Join-Path $Out 'runs') -Directory | Where-Object { $_.Name -eq (('{0}-{1}' -f $m, $settingOf[$m]) -replace '[^\w.=+,-]', '_') } |
-            ForEach-Object { Join-Path $_.FullName "seed$seed/rounds.csv" } | Where-Object { Test-Path $_ } | Select-Object -First 1
-        if ($path) { Import-Csv $path | Select-Object Method, Seed, Round, Client, Task, ValidationLoss, MB }
+        $path = Join-Path $Out "runs/final/$key/seed$seed/rounds.csv"
+        if (Test-Path $path) { Import-Csv $path | Select-Object Method, Seed, Round, Client, Task, ValidationLoss, MB }
     }
 }
 $finals | Export-Csv (Join-Path $Results 'final.csv') -NoTypeInformation

@@ -18,7 +18,7 @@
       LocalOnly's plus the graph step); Ditto's λ over -DittoLambdas at FedIT's learning rate (its global model is
       FedAvg). Each picks the lowest best-round mean validation loss. FedIT + FT fine-tunes at LocalOnly's rate.
     - Final phase, every seed of -Seeds (seeds run in turn, all methods per seed, so an interrupted run leaves
-      complete pairs): each method at its selected setting; FedIT + FT is FedIT's best-validation adapter merged into
+      complete pairs; seed 1 runs again rather than reusing its tuning run): each method at its selected setting; FedIT + FT is FedIT's best-validation adapter merged into
       the base, fresh adapters (B = 0, so it starts exactly at FedIT's model), then LocalOnly rounds with early stopping.
     - Seeds draw the adapters' initialization and the minibatch order; the tasks' splits are fixed (common.ps1).
 
@@ -94,7 +94,9 @@ function Measure-Validation($Server) {
     for ($k = 0; $k -lt $tasks.Count; $k++) { $Server.MeasureClients([int[]] @($k), $tasks[$k].Validation)[0].Loss }
 }
 
-function Get-RunFolder($Run) { Join-Path $Out ('runs/{0}/seed{1}' -f $Run.Key, $Run.Seed) }
+# Tuning and final runs live apart (runs/tune, runs/final): a final run never reuses a tuning run, so seed 1's final
+# numbers come from the same code as every other seed's even if the engine changed between the phases.
+function Get-RunFolder($Run) { Join-Path $Out ('runs/{0}/{1}/seed{2}' -f $Run.Stage, $Run.Key, $Run.Seed) }
 
 # Trains one run to its best validation round (resuming from its last checkpoint with -Resume) and returns its
 # summary; finished runs are read back.
@@ -183,8 +185,10 @@ function Measure-Run($Run) {
 
 function New-Run([string] $Method, [string] $Setting, $Strategy, [double] $LearningRate, [int] $Seed, [int] $Rounds = $MaxRounds) {
     $key = ('{0}-{1}' -f $Method, $Setting) -replace '[^\w.=+,-]', '_'
-    @{ Method = $Method; Setting = $Setting; Strategy = $Strategy; LearningRate = $LearningRate; Seed = $Seed; Key = $key; MaxRounds = $Rounds; From = $null; MBBefore = 0 }
+    @{ Method = $Method; Setting = $Setting; Strategy = $Strategy; LearningRate = $LearningRate; Seed = $Seed; Key = $key; MaxRounds = $Rounds; From = $null; MBBefore = 0; Stage = 'final' }
 }
+
+function New-TuningRun { $run = New-Run @args; $run.Stage = 'tune'; $run }
 
 function Format-Rate([double] $Rate) { 'lr={0}' -f $Rate.ToString([Globalization.CultureInfo]::InvariantCulture) }
 
@@ -196,11 +200,11 @@ function Select-Best($Runs) {
 $selectedPath = Join-Path $Out 'selected.json'
 if ($Phase -in 'All', 'Tune' -or -not (Test-Path $selectedPath)) {
     Write-Host "Tuning on validation data, seed $TuneSeed"
-    $fedIt = Select-Best ($FedItLearningRates | ForEach-Object { New-Run FedIT (Format-Rate $_) 'FedIT' $_ $TuneSeed })
-    $localOnly = Select-Best ($LocalLearningRates | ForEach-Object { New-Run LocalOnly (Format-Rate $_) 'LocalOnly' $_ $TuneSeed })
+    $fedIt = Select-Best ($FedItLearningRates | ForEach-Object { New-TuningRun FedIT (Format-Rate $_) 'FedIT' $_ $TuneSeed })
+    $localOnly = Select-Best ($LocalLearningRates | ForEach-Object { New-TuningRun LocalOnly (Format-Rate $_) 'LocalOnly' $_ $TuneSeed })
     $localRate = $localOnly.Run.LearningRate; $fedItRate = $fedIt.Run.LearningRate
-    $mira = Select-Best ($MiraLambdas | ForEach-Object { New-Run Mira ('λ={0},{1}' -f $_, (Format-Rate $localRate)) (New-FedStrategy Mira -Lambda $_) $localRate $TuneSeed })
-    $ditto = Select-Best ($DittoLambdas | ForEach-Object { New-Run Ditto ('λ={0},{1}' -f $_, (Format-Rate $fedItRate)) (New-FedStrategy Ditto -Lambda $_ -PersonalSteps $LocalSteps) $fedItRate $TuneSeed })
+    $mira = Select-Best ($MiraLambdas | ForEach-Object { New-TuningRun Mira ('λ={0},{1}' -f $_, (Format-Rate $localRate)) (New-FedStrategy Mira -Lambda $_) $localRate $TuneSeed })
+    $ditto = Select-Best ($DittoLambdas | ForEach-Object { New-TuningRun Ditto ('λ={0},{1}' -f $_, (Format-Rate $fedItRate)) (New-FedStrategy Ditto -Lambda $_ -PersonalSteps $LocalSteps) $fedItRate $TuneSeed })
     $selected = [ordered]@{
         FedIT = @{ LearningRate = $fedItRate }
         LocalOnly = @{ LearningRate = $localRate }
@@ -210,7 +214,7 @@ if ($Phase -in 'All', 'Tune' -or -not (Test-Path $selectedPath)) {
     }
     $selected | ConvertTo-Json | Set-Content $selectedPath
     # Every candidate's validation result, for the report.
-    Get-ChildItem (Join-Path $Out 'runs') -Recurse -Filter summary.json | ForEach-Object { Get-Content $_ | ConvertFrom-Json } |
+    Get-ChildItem (Join-Path $Out 'runs/tune') -Recurse -Filter summary.json | ForEach-Object { Get-Content $_ | ConvertFrom-Json } |
         Where-Object Seed -eq $TuneSeed | Export-Csv (Join-Path $Out 'tuning.csv') -NoTypeInformation
 }
 $selected = Get-Content $selectedPath | ConvertFrom-Json

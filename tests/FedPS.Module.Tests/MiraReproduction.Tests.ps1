@@ -67,7 +67,7 @@ Describe 'The MIRA reproduction, smoke version' {
         # Every run stopped after round 1; then the Mira run's results are dropped as if it had been killed there.
         $cut = Join-Path $root 'cut'
         & $script -Smoke -TaskList continue-computers, classify-topic -Out $cut -MaxRounds 1 *> $null
-        $seed = Get-ChildItem (Join-Path $cut 'runs') -Directory | Where-Object Name -like 'Mira-*' | ForEach-Object { Join-Path $_.FullName 'seed1' }
+        $seed = Get-ChildItem (Join-Path $cut 'runs/final') -Directory | Where-Object Name -like 'Mira-*' | ForEach-Object { Join-Path $_.FullName 'seed1' }
         (Import-Csv (Join-Path $seed 'rounds.csv') | Measure-Object { [int]$_.Round } -Maximum).Maximum | Should -Be 1
         Remove-Item (Join-Path $seed 'final.csv'), (Join-Path $seed 'summary.json')
 
