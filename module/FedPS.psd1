@@ -31,6 +31,7 @@
         'New-FedUpdate'
         'Merge-FedUpdate'
         'Measure-FedLoss'
+        'Measure-FedTextTask'
         'Invoke-FedExperiment'
         'Get-FedExperimentPlan'
         'Get-FedRun'
