@@ -33,6 +33,7 @@
         'New-FedUpdate'
         'Merge-FedUpdate'
         'Measure-FedLoss'
+        'Measure-FedTextTask'
         'Invoke-FedExperiment'
         'Get-FedExperimentPlan'
         'Get-FedRun'

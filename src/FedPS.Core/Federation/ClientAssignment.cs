@@ -58,7 +58,11 @@ public sealed class ClientAssignment
     /// <summary>False when nothing crosses the network (local-only training): the round counts no bytes for this client.</summary>
     public bool Transmits { get; init; } = true;
 
-    /// <summary>Client-side state the training advances (e.g. Sophia's m and h), committed by the strategy when the round completes.</summary>
+    /// <summary>
+    /// Client-side state the training advances (e.g. Sophia's m and h): the strategy takes over the state of the
+    /// clients that finished training when the round completes (<see cref="FederatedStrategy.CompleteRound"/>); the
+    /// round disposes the rest, and all of it when the round is abandoned.
+    /// </summary>
     [Newtonsoft.Json.JsonIgnore]
     public IDisposable? ClientState { get; init; }
 
