@@ -48,7 +48,7 @@ public sealed class ImportFedTextTaskCommand : FedCmdlet
     public SwitchParameter Corpus { get; set; }
 
     [Parameter(ParameterSetName = CorpusSet)]
-    [ArgumentCompleter(typeof(SplitNameCompleter))]
+    [ArgumentCompleter(typeof(TextSplitNameCompleter))]
     public string Split { get; set; } = "train";
 
     /// <summary>Corpus: how many of each task's training examples give their raw text.</summary>
@@ -78,7 +78,7 @@ public sealed class ImportFedTextTaskCommand : FedCmdlet
             return;
         }
 
-        var split = DatasetDefinition.SplitCatalog.Canonical(Split);
+        var split = FedTextTask.SplitCatalog.Canonical(Split);
 
         var tokenizer = TokenizerCatalog.Get(Tokenizer);
         var texts = corpusTasks.SelectMany(d =>

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using FedPS.Core.Data;
 using FedPS.Core.Data.Packages;
+using FedPS.Core.Data.Text;
 using FedPS.Core.Federation;
 using FedPS.Core.Federation.Strategies;
 using FedPS.Core.Models;
@@ -63,6 +64,11 @@ public sealed class AdjacencyNameCompleter : NameCompleter
 public sealed class SplitNameCompleter : NameCompleter
 {
     protected override IEnumerable<string> Names => DatasetDefinition.Splits;
+}
+
+public sealed class TextSplitNameCompleter : NameCompleter
+{
+    protected override IEnumerable<string> Names => FedTextTask.SplitCatalog.Names;
 }
 
 public sealed class StrategyNameCompleter : NameCompleter

@@ -33,7 +33,11 @@ public interface IDataPackage
 /// <summary>A dataset FedPS knows how to install and read.</summary>
 public abstract class DatasetDefinition : IDataPackage
 {
-    public static readonly Catalog<string> SplitCatalog = Catalog.Of("split", "train", "test");
+    /// <summary>
+    /// The splits: the official "train" and "test", and "validation", carved from train by a
+    /// <see cref="ValidationHoldout"/> (which "train" then excludes).
+    /// </summary>
+    public static readonly Catalog<string> SplitCatalog = Catalog.Of("split", "train", "validation", "test");
 
     public static IReadOnlyList<string> Splits => SplitCatalog.Names;
 
@@ -64,9 +68,22 @@ public abstract class DatasetDefinition : IDataPackage
 
     public bool IsInstalled => PackageFiles.AllPresent(this);
 
-    public FedDataset Load(string split, torch.Device device)
+    /// <summary>
+    /// Reads a split. With a <paramref name="holdout"/>, "train" is the training split without the held-out samples
+    /// and "validation" is those samples; "validation" needs a holdout, and "test" is never touched by one.
+    /// </summary>
+    public FedDataset Load(string split, torch.Device device, ValidationHoldout? holdout = null)
     {
         split = SplitCatalog.Canonical(split);
+        if (split == "validation" && holdout is null)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"The validation split of '{Name}' is carved from its training split: give its fraction and seed " +
+                "(Import-FedDataset -ValidationFraction 0.1 -ValidationSeed 0; in a config, dataset.validationFraction), " +
+                "and the same to the train split so it excludes those samples.", split);
+        }
+
+        holdout = holdout?.Validated();
 
         var missing = Files.Select(f => Path.Combine(Folder, f)).FirstOrDefault(p => !File.Exists(p));
         if (missing is not null)
@@ -77,7 +94,17 @@ public abstract class DatasetDefinition : IDataPackage
 
         try
         {
-            return LoadSplit(split, device);
+            if (split == "test" || holdout is null)
+            {
+                return LoadSplit(split, device);
+            }
+
+            var full = LoadSplit("train", device);
+            using (full.Features)
+            using (full.Labels)
+            {
+                return full.Carve(holdout, validation: split == "validation");
+            }
         }
         catch (FedPSException ex) when (ex.Kind == FedErrorKind.InvalidData)
         {

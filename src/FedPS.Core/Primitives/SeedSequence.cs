@@ -36,4 +36,5 @@ public enum SeedPurpose
     Shuffling = 2,
     Estimator = 3,
     GradientSampling = 4,
+    Validation = 5,
 }

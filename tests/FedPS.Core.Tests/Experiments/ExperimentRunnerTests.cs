@@ -70,6 +70,20 @@ public sealed class ExperimentRunnerTests : IDisposable
         Assert.All(rounds, r => Assert.True(double.IsFinite(r.TrainLoss)));
     }
 
+    [Fact]
+    public void A_sweep_can_tune_on_a_validation_split_carved_from_train()
+    {
+        var plan = ExperimentConfig.Parse(Config.Replace("dataset: digits", "dataset: { name: digits, testSplit: validation, validationFraction: 0.2, validationSeed: 3 }", StringComparison.Ordinal), "c.yaml").Expand();
+        var (store, runner) = Runner("validation");
+
+        runner.Run(plan, new Recorder(_ => { }), CancellationToken.None);
+
+        var run = store.GetRuns().Single();
+        Assert.Equal("complete", run.Status);
+        Assert.Contains("\"validationFraction\":0.2", run.Config, StringComparison.Ordinal);
+        Assert.All(run.Rounds, r => Assert.True(double.IsFinite(r.TestAccuracy)));
+    }
+
     private sealed class Recorder(Action<RoundProgress> onStep) : IExperimentObserver
     {
         private bool cancelled;

@@ -10,6 +10,9 @@ namespace FedPS.Core.Data.Text;
 /// </summary>
 public sealed class FedTextTask
 {
+    /// <summary>A text task's splits (its examples are split once, seeded; there is no validation split).</summary>
+    public static readonly Catalog<string> SplitCatalog = Catalog.Of("split", "train", "test");
+
     private FedTextTask(TextTaskDefinition definition, IReadOnlyList<TextExample> train, IReadOnlyList<TextExample> test,
         ITextTokenizer tokenizer, int context, torch.Device device)
     {
