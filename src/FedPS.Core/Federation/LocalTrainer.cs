@@ -34,8 +34,8 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
             round.Seed, round.Number, client.Id, repeatFirst: assignment.FixedBatchSize is not null);
         using var estimatorGenerator = new Generator((ulong)SeedSequence.Derive(round.Seed, round.Number, client.Id, (long)SeedPurpose.Estimator));
         using var losses = zeros(Math.Max(1, steps), dtype: ScalarType.Float32, device: data.Features.device);
-        using var update = assignment.UpdateRule?.Invoke(new LocalUpdateContext(client, parameters, assignment.Start))
-                           ?? new OptimizerUpdate(client.Training.Optimizer.Create(parameters));
+        var context = new LocalUpdateContext(client, parameters, assignment.Start);
+        using var update = assignment.UpdateRule?.Invoke(context) ?? context.OptimizerUpdate(client.Training.Optimizer.Create(parameters));
         for (var step = 0; step < steps; step++)
         {
             cancel.ThrowIfCancellationRequested();
