@@ -25,6 +25,7 @@ if (-not (Get-Module FedPS)) { Import-Module (Join-Path $PSScriptRoot '../../out
 Import-Module (Join-Path $PSScriptRoot 'FedSophiaComparison.psm1') -Force
 $figures = Join-Path $Output 'fed-sophia'
 New-Item -ItemType Directory -Force -Path $figures | Out-Null
+Get-ChildItem $figures -Filter *.png | Remove-Item # every figure is drawn afresh; none is left from an older layout
 $inv = [cultureinfo]::InvariantCulture
 $targets = @{ 'mnist' = @(0.95, 0.97); 'fashion-mnist' = @(0.80, 0.85) }
 $methodOrder = @('FedSophia', 'FedAvg-SGD', 'FedAvg-Adam', 'FedProx', 'FedAdam', 'DONE')
