@@ -17,6 +17,10 @@ public sealed class ImportFedDatasetCommand : FedCmdlet
     [ArgumentCompleter(typeof(SplitNameCompleter))]
     public string Split { get; set; } = "train";
 
+    /// <summary>Check every installed file against the SHA-256 FedPS pins for it before reading.</summary>
+    [Parameter]
+    public SwitchParameter Verify { get; set; }
+
     /// <summary>Carve a validation split of this fraction from train (which then excludes it); 0: none.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [ValidateRange(0.0, 1.0)]
@@ -28,6 +32,6 @@ public sealed class ImportFedDatasetCommand : FedCmdlet
     protected override void Process()
     {
         var holdout = ValidationFraction > 0 ? new ValidationHoldout(ValidationFraction, ValidationSeed) : null;
-        WriteObject(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current, holdout));
+        ProcessItem(Name, () => WriteObject(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current, Verify, holdout)));
     }
 }

@@ -44,7 +44,9 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
     [Parameter]
     public string? CheckpointPath { get; set; }
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Config, Run);
+
+    private void Run()
     {
         var plan = ConfigParameter.Expand(this, Config, Force);
         var database = GetUnresolvedProviderPathFromPSPath(Database);
@@ -163,10 +165,16 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
             cmdlet.WriteObject(result);
         });
 
-        public void RunFailed(PlannedRun run, FedPSException error) => Post(() =>
+        public void RunFailed(PlannedRun run, Exception error) => Post(() =>
         {
             finished++;
-            cmdlet.WriteError(ToErrorRecord(error));
+            cmdlet.WriteError(ErrorRecords.From(error, run.Name));
+        });
+
+        public void RunHeldElsewhere(PlannedRun run, RunOwner owner) => Post(() =>
+        {
+            finished++;
+            cmdlet.WriteWarning($"{run.Name}: being run by process {owner.ProcessId} on {owner.Host}; left to it.");
         });
 
         public void Complete() =>

@@ -47,12 +47,12 @@ public sealed class NewFedClientCommand : FedCmdlet
         }
     }
 
-    protected override void Process() => WriteObject(new FedClient(Data, new LocalTrainingSpec
+    protected override void Process() => ProcessItem(Data, () => WriteObject(new FedClient(Data, new LocalTrainingSpec
     {
         BatchSize = BatchSize,
         Epochs = LocalEpochs,
         Steps = LocalSteps,
         Optimizer = Optimizer ?? OptimizerSpec.Sgd(LearningRate, Momentum),
         MaxGradientNorm = MaxGradientNorm,
-    }));
+    })));
 }

@@ -71,13 +71,7 @@ public static class CurvePlot
         plot.XLabel(labels.XLabel);
         plot.YLabel(labels.YLabel);
         plot.ShowLegend(ScottPlot.Edge.Right); // beside the data, so a legend never hides the curves' ends
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null && !Directory.Exists(folder))
-        {
-            throw new FedPSException(FedErrorKind.ObjectNotFound, $"The folder '{folder}' does not exist.", folder);
-        }
-
-        plot.SavePng(path, width, height);
+        IO.FileWrites.Replace(path, temp => plot.SavePng(temp, width, height));
     }
 
     /// <summary>True when every x is a whole number (rounds), so ticks at fractions would name rounds that do not exist.</summary>

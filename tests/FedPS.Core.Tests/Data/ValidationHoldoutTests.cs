@@ -19,15 +19,19 @@ public sealed class ValidationHoldoutTests
         Assert.Equal(Enumerable.Range(0, Labels.Length), train.Concat(validation).Order());
     }
 
-    [Fact]
-    public void Every_class_gives_its_share()
+    [Theory]
+    [InlineData(0.1)]
+    [InlineData(0.0333)]
+    public void Every_class_gives_its_share_and_the_total_follows_from_the_size_alone(double fraction)
     {
-        var (_, validation) = new ValidationHoldout(0.1, Seed: 1).Split(Labels);
+        var holdout = new ValidationHoldout(fraction, Seed: 1);
+        var (_, validation) = holdout.Split(Labels);
 
+        Assert.Equal(holdout.ValidationCount(Labels.Length), validation.Length);
         foreach (var byClass in Labels.Select((label, i) => (label, i)).GroupBy(p => p.label))
         {
-            var expected = (int)Math.Round(0.1 * byClass.Count(), MidpointRounding.AwayFromZero);
-            Assert.Equal(expected, validation.Count(i => Labels[i] == byClass.Key));
+            var share = fraction * byClass.Count();
+            Assert.InRange(validation.Count(i => Labels[i] == byClass.Key), Math.Floor(share), Math.Ceiling(share));
         }
     }
 
@@ -81,11 +85,12 @@ public sealed class ValidationHoldoutTests
     {
         var digits = DatasetCatalog.Get("digits");
         var holdout = new ValidationHoldout(0.2, Seed: 0);
+        Assert.Equal(digits.Shape.CountOf("validation", holdout), digits.Load("validation", CPU, holdout: holdout).Count);
 
         var full = digits.Load("train", CPU);
-        var train = digits.Load("train", CPU, holdout);
-        var validation = digits.Load("validation", CPU, holdout);
-        var test = digits.Load("test", CPU, holdout);
+        var train = digits.Load("train", CPU, holdout: holdout);
+        var validation = digits.Load("validation", CPU, holdout: holdout);
+        var test = digits.Load("test", CPU, holdout: holdout);
 
         Assert.Equal(full.Count, train.Count + validation.Count);
         Assert.Equal(full.LabelHistogram(), train.LabelHistogram().Zip(validation.LabelHistogram(), (a, b) => a + b));
