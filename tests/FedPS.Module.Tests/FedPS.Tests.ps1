@@ -66,7 +66,7 @@ Describe 'A federated pipeline on the digits data' {
         $fit.Count + $validation.Count | Should -Be $train.Count
         (Import-FedDataset digits -Split validation @holdout).LabelHistogram() | Should -Be $validation.LabelHistogram()
         (TabExpansion2 'Import-FedDataset digits -Split v').CompletionMatches.CompletionText | Should -Be @('validation')
-        { Import-FedDataset digits -Split validation } | Should -Throw '*carved from its training split*'
+        { Import-FedDataset digits -Split validation -ErrorAction Stop } | Should -Throw '*carved from its training split*'
     }
 
     It 'gives every sample to exactly one client' {
