@@ -10,8 +10,9 @@
     client's whole shard, then R Richardson iterations on one fixed Hessian minibatch). The validation split is a
     seeded, class-stratified 10 % of the training split (seed 0); the clients train on the other 90 % in every phase.
     Tune     MLP, each of IID / Dirichlet(0.3) / 2-shard x MNIST / Fashion-MNIST: each method's staged grid (see
-             FedSophiaComparison.psm1) with seeds 101 and 102, 30 rounds, scored on the validation split (mean
-             accuracy of rounds 26-30, averaged over the two seeds). Writes tune.csv, tuning.csv and winners.csv.
+             FedSophiaComparison.psm1) with seeds 101 and 102 (DONE: 101), 30 rounds, scored on the validation split
+             (mean accuracy of rounds 26-30, averaged over the seeds). Writes tune-<dataset>.csv, tuning.csv and
+             winners.csv.
     Final    MLP, every cell: each method at its winning setting, seeds 1-5, 50 rounds, on the full test set.
     CnnTune  CNN, Dirichlet(0.3), 3 of 10 clients per round: each method's main knob at its MLP Dirichlet(0.3) winner
              and the next lower grid value, seed 101, 20 rounds, scored on validation (rounds 18-20).
@@ -36,6 +37,8 @@ param(
     [string[]] $Split = @('iid', 'dirichlet0.3', 'shards2'),
     [string[]] $Method = @('FedAvg-SGD', 'FedAvg-Adam', 'FedProx', 'FedAdam', 'FedSophia', 'DONE'),
     [int[]] $TuneSeeds = @(101, 102),
+    # DONE's tuning runs cost about ten FedAvg runs each (a full-shard gradient every round), so it tunes on one seed.
+    [int[]] $DoneTuneSeeds = @(101),
     [int[]] $Seeds = @(1, 2, 3, 4, 5),
     [int[]] $CnnSeeds = @(1, 2, 3),
     [int] $TuneRounds = 30,
@@ -60,7 +63,7 @@ $cnnCommon = $common + @{ Architecture = 'Cnn'; SampleFraction = 0.3; DoneOption
 $mlpDone = @{ HessianSamples = 128 } # full-shard gradients (GradientSamples defaults to the whole shard)
 $maxValues = [int]::MaxValue
 if ($Smoke) {
-    $Dataset = @('digits'); $TuneSeeds = @(101); $Seeds = @(1); $CnnSeeds = @(1)
+    $Dataset = @('digits'); $TuneSeeds = @(101); $DoneTuneSeeds = @(101); $Seeds = @(1); $CnnSeeds = @(1)
     $TuneRounds = 6; $Rounds = 6; $CnnTuneRounds = 3; $CnnRounds = 5
     $common = @{ Clients = 3; LocalSteps = 2; BatchSize = 16; ValidationFraction = 0.2; ValidationSeed = 0 }
     $cnnCommon = $common + @{ Architecture = 'Cnn'; SampleFraction = 0.67; DoneOptions = @{ GradientSamples = 64; HessianSamples = 16 } }
@@ -169,7 +172,7 @@ if ('Tune' -in $phases) {
                             if ($scores.Contains("$value")) { continue }
                             $setting = [ordered]@{} + $best
                             $setting[$stage.Knob] = $value
-                            $perSeed = foreach ($seed in $TuneSeeds) {
+                            $perSeed = foreach ($seed in $(if ($m -eq 'DONE') { $DoneTuneSeeds } else { $TuneSeeds })) {
                                 $run = $common + @{ Phase = 'tune'; Dataset = $ds; Split = $sp; Method = $m; Setting = $setting; Seed = $seed; Rounds = $TuneRounds; Evaluate = 'validation'; EvalEvery = 5; DoneOptions = $mlpDone }
                                 Get-RunScore -Rows (Get-Run (Get-RowsFile 'tune' $ds) $run) -Rounds $TuneRounds
                             }

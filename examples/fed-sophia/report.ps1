@@ -133,7 +133,7 @@ if ($phases.Count -gt 0) {
 if (Test-Path $Preamble) { Add (Get-Content $Preamble -Raw).TrimEnd(); Add }
 
 # The protocol, from the method definitions themselves (so the grids written here are the grids that ran).
-Add '## Tuning grids (validation split, seeds 101 and 102)'
+Add '## Tuning grids (validation split; seeds 101 and 102, DONE seed 101)'
 Add
 Add 'Each method is tuned separately for every dataset and split. Stages run in order; each tries one knob with the others at the best values found so far; "from X" takes the value of method X''s winner in the same cell. An edge winner of a grid marked "extends" adds the next value in the same ratio (at most twice).'
 Add
