@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using FedPS.Cmdlets.Completion;
+using FedPS.Cmdlets.Reporting;
 using FedPS.Core;
 using FedPS.Core.Experiments;
 using FedPS.Core.Simulation;
@@ -26,9 +27,10 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
     [Parameter]
     public string Database { get; set; } = "results.sqlite";
 
+    /// <summary>Runs at once; default one per core (each then gets one torch thread with the default threading).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = 1;
+    public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
 
     [Parameter]
     public SwitchParameter Resume { get; set; }
@@ -131,7 +133,11 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
             cmdlet.WriteProgress(RunRecord(run, fromRound));
         });
 
-        public void RoundCompleted(PlannedRun run, RoundResult round) => Post(() => cmdlet.WriteProgress(RunRecord(run, round.Round)));
+        public void RoundCompleted(PlannedRun run, RoundResult round) => Post(() =>
+        {
+            RoundReport.Write(cmdlet, round);
+            cmdlet.WriteProgress(RunRecord(run, round.Round));
+        });
 
         public void LocalStep(PlannedRun run, RoundProgress progress)
         {

@@ -11,8 +11,11 @@ namespace FedPS.Core.Experiments;
 /// <summary>How an experiment is run (not what it computes: that is the <see cref="RunSpec"/>).</summary>
 public sealed record ExperimentOptions
 {
-    /// <summary>Runs executed at once, each on its own thread; torch's threads are split between them.</summary>
-    public int ThrottleLimit { get; init; } = 1;
+    /// <summary>
+    /// Runs executed at once, each on its own thread; the session's torch threads are split between them (each gets
+    /// at least one). The default, one run per core, was the fastest way to spend the cores on a sweep (docs/performance.md).
+    /// </summary>
+    public int ThrottleLimit { get; init; } = Environment.ProcessorCount;
 
     /// <summary>Skip complete runs and continue unfinished ones from their last checkpoint.</summary>
     public bool Resume { get; init; }
@@ -75,8 +78,8 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
 
         store.Register(runs, stored => Check(plan, runs, stored));
         var throttle = Math.Clamp(options.ThrottleLimit, 1, Math.Max(1, runs.Count));
-        var threads = torch.get_num_threads();
-        var perWorker = Math.Max(1, threads / throttle);
+        var threads = torch.get_num_threads(); // this thread's, restored at the end
+        var perWorker = Math.Max(1, Runtime.FedDevice.SessionThreads / throttle);
         try
         {
             if (throttle == 1)

@@ -73,14 +73,21 @@ public sealed record RunSpec
         var partition = Partition.Validated();
         var model = Model with { Architecture = ModelSpec.Canonical(Model.Architecture) };
         CheckAgainst(DatasetCatalog.Get(dataset.Name), dataset, partition, model);
+        var optimizer = Optimizer.Validated();
+        var strategy = Strategy.Validated();
+        using (var probe = strategy.Create())
+        {
+            probe.Check(new FederationShape(Clients, ClientSampler.Count(Clients, SampleFraction), [optimizer.Name]));
+        }
+
         return this with
         {
             Dataset = dataset,
             Partition = partition,
             Model = model,
             Training = Training.Validated(),
-            Optimizer = Optimizer.Validated(),
-            Strategy = Strategy.Validated(),
+            Optimizer = optimizer,
+            Strategy = strategy,
         };
     }
 

@@ -57,6 +57,7 @@ public sealed class FedServer : IDisposable
         try
         {
             using var initial = ParameterSet.From(Evaluator.Network, trainableOnly: true);
+            strategy.Check(FederationShape.Of(Clients, perRound));
             strategy.Initialize(initial, Clients, perRound);
         }
         catch

@@ -27,6 +27,7 @@ public sealed class ExperimentRunnerTests : IDisposable
         {
             CheckpointDirectory = Path.Combine(folder, name + ".checkpoints"),
             Resume = resume,
+            ThrottleLimit = 1, // one run after another: these tests reason about which run was where when stopped
         }));
     }
 
