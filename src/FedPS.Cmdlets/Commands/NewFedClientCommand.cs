@@ -33,6 +33,10 @@ public sealed class NewFedClientCommand : FedCmdlet
     [Parameter]
     public double Momentum { get; set; }
 
+    /// <summary>Clip the gradient's global L2 norm to this before every optimizer step (torch's clip_grad_norm_).</summary>
+    [Parameter]
+    public double? MaxGradientNorm { get; set; }
+
     protected override void Begin()
     {
         if (Optimizer is not null && (MyInvocation.BoundParameters.ContainsKey(nameof(LearningRate)) ||
@@ -49,5 +53,6 @@ public sealed class NewFedClientCommand : FedCmdlet
         Epochs = LocalEpochs,
         Steps = LocalSteps,
         Optimizer = Optimizer ?? OptimizerSpec.Sgd(LearningRate, Momentum),
+        MaxGradientNorm = MaxGradientNorm,
     })));
 }

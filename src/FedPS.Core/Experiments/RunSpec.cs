@@ -96,7 +96,7 @@ public sealed record RunSpec
 
     private void CheckAgainst(DatasetDefinition definition, DatasetSpec dataset, PartitionSpec partition, ModelSpec model)
     {
-        var samples = definition.Shape.CountOf(dataset.TrainSplit);
+        var samples = definition.Shape.CountOf(dataset.TrainSplit, dataset.Holdout);
         if (Clients > samples)
         {
             throw new FedPSException(FedErrorKind.InvalidArgument,
@@ -141,14 +141,36 @@ public sealed record DatasetSpec
 
     public string TestSplit { get; init; } = "test";
 
+    /// <summary>
+    /// The fraction of the training split held out as the "validation" split (class-stratified, seeded by
+    /// <see cref="ValidationSeed"/>), which the train split then excludes; 0: no holdout.
+    /// </summary>
+    public double ValidationFraction { get; init; }
+
+    public int ValidationSeed { get; init; }
+
+    /// <summary>The holdout the splits are loaded with, or null.</summary>
+    public ValidationHoldout? Holdout => ValidationFraction > 0 ? new ValidationHoldout(ValidationFraction, ValidationSeed) : null;
+
     public DatasetSpec Validated()
     {
-        return this with
+        var validated = this with
         {
             Name = DatasetCatalog.Get(Name).Name,
             TrainSplit = DatasetDefinition.SplitCatalog.Canonical(TrainSplit),
             TestSplit = DatasetDefinition.SplitCatalog.Canonical(TestSplit),
         };
+        if (ValidationFraction != 0)
+        {
+            new ValidationHoldout(ValidationFraction, ValidationSeed).Validated();
+        }
+        else if (validated.TrainSplit == "validation" || validated.TestSplit == "validation")
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                "The validation split is carved from the training split: set validationFraction (e.g. 0.1) and validationSeed.", ValidationFraction);
+        }
+
+        return validated;
     }
 }
 

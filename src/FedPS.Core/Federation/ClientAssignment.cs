@@ -68,4 +68,9 @@ public sealed class ClientAssignment
 }
 
 /// <summary>What an update rule is built for: the client and the trainable parameters of the network it trains.</summary>
-public sealed record LocalUpdateContext(FedClient Client, IReadOnlyList<TorchSharp.Modules.Parameter> Parameters, ParameterSet Start);
+public sealed record LocalUpdateContext(FedClient Client, IReadOnlyList<TorchSharp.Modules.Parameter> Parameters, ParameterSet Start)
+{
+    /// <summary>Plain training with <paramref name="optimizer"/> (made for <see cref="Parameters"/>), under the client's gradient clipping.</summary>
+    public OptimizerUpdate OptimizerUpdate(Optim.ILocalOptimizer optimizer) =>
+        new(optimizer, Parameters, Client.Training.MaxGradientNorm);
+}
