@@ -78,15 +78,17 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
 
         store.Register(runs, stored => Check(plan, runs, stored));
         var throttle = Math.Clamp(options.ThrottleLimit, 1, Math.Max(1, runs.Count));
-        var threads = torch.get_num_threads(); // this thread's, restored at the end
-        var perWorker = Math.Max(1, Runtime.FedDevice.SessionThreads / throttle);
+        // The user's thread count is shared among the workers; without one, a run alone uses FedPS's default for its
+        // model, and parallel runs share the cores.
+        int? perWorker = Runtime.FedDevice.ThreadsChosen ? Math.Max(1, Runtime.FedDevice.SessionThreads / throttle)
+            : throttle == 1 ? null : Math.Max(1, Environment.ProcessorCount / throttle);
         try
         {
             if (throttle == 1)
             {
                 // One at a time on the calling thread: what strategies written in PowerShell need (their methods
                 // run only on the thread of the session that defined them).
-                torch.set_num_threads(perWorker);
+                using var pin = perWorker is { } n ? Runtime.FedDevice.PinThreads(n) : null;
                 foreach (var run in runs)
                 {
                     cancel.ThrowIfCancellationRequested();
@@ -101,7 +103,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
                 // libtorch's OpenMP thread count is a per-thread setting, and a pool thread starts with the
                 // machine's default: set it on the thread that runs this run, or a run's float reductions (and so
                 // its last bits) would depend on which thread picked it up.
-                torch.set_num_threads(perWorker);
+                using var pin = Runtime.FedDevice.PinThreads(perWorker ?? 1);
                 RunOne(run, observer, cancel);
             });
         }
@@ -109,10 +111,6 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         {
             var first = ex.InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException) ?? ex.InnerExceptions[0];
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
-        }
-        finally
-        {
-            torch.set_num_threads(threads);
         }
     }
 

@@ -118,6 +118,7 @@ public sealed class FedServer : IDisposable
             open.Abandon();
         }
 
+        Runtime.FedDevice.UseDefaultThreadsFor(Model.ParameterCount);
         var number = Round + 1;
         var sampled = ClientSampler.Sample(Clients.Count, SampleFraction, Seed, number).Select(i => Clients[i]).ToArray();
         var context = new RoundContext(number, Seed, sampled, Trainer, cancel);
