@@ -143,7 +143,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         var model = new FedModel(spec.Model with { InputShape = train.Shape, Classes = train.ClassCount }, spec.Seed);
         var clients = FedClientData.Split(train, spec.Partition.CreatePartitioner(), spec.Clients, spec.Seed)
             .Select(d => new FedClient(d, spec.CreateLocalTraining())).ToArray();
-        using var server = new FedServer(model, clients, spec.Strategy.Create(), test, spec.SampleFraction, spec.Seed, name: run.Name);
+        using var server = new FedServer(model, clients, spec.Strategy.Create(), test, spec.SampleFraction, spec.Seed, name: run.Name, stages: spec.Stages());
 
         var checkpoint = Path.Combine(options.CheckpointDirectory, run.Key + ".safetensors");
         if (stored is not null && File.Exists(checkpoint))

@@ -55,6 +55,13 @@ public abstract class FederatedStrategy : IDisposable
     public virtual bool StreamsUpdates => false;
 
     /// <summary>
+    /// True when the new global model is a server step from the mean of the clients' models taken through
+    /// <see cref="RoundContext.BeginMean"/> (FedAvg and the strategies built on its mean), so that a privatized mean —
+    /// central differential privacy — governs what the server learns. A server refuses central DP for other strategies.
+    /// </summary>
+    public virtual bool AveragesModels => false;
+
+    /// <summary>
     /// Takes the initial parameters and the federation: every client, and how many are sampled per round (for
     /// rules whose validity depends on it, such as Krum's). Fails clearly on a federation the strategy cannot run.
     /// </summary>

@@ -12,8 +12,8 @@ public readonly record struct LocalProgress(int ClientId, int Step, int Steps);
 /// <summary>
 /// The one local training loop: runs a client's steps for its <see cref="ClientAssignment"/> on a worker network
 /// shared by all clients of a server (one network, loaded with each client's starting weights in turn, keeps
-/// memory flat in the number of clients). A step is: the next minibatch, the loss, the assignment's penalty, and
-/// its update rule. Cancellation is checked between steps; losses stay on the device and are read once, after the
+/// memory flat in the number of clients). A step is: the next minibatch (its labels mapped when the assignment says
+/// so, e.g. by a label-flipping attacker), the loss, the assignment's penalty, and its update rule. Cancellation is checked between steps; losses stay on the device and are read once, after the
 /// last step, so no step waits for the host (what a GPU needs); a non-finite loss is then reported with the step it
 /// first appeared at.
 /// </summary>
@@ -41,6 +41,11 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
             cancel.ThrowIfCancellationRequested();
             using var scope = NewDisposeScope();
             var (inputs, labels) = batches.Next();
+            if (assignment.LabelMap is { } map)
+            {
+                labels = map(labels);
+            }
+
             var loss = Losses.CrossEntropy(Worker.forward(inputs), labels);
             losses[step] = loss.detach();
             update.Step(assignment.Penalty is null ? loss : loss + assignment.Penalty(Worker), new Minibatch(Worker, inputs, labels, estimatorGenerator));

@@ -70,7 +70,7 @@ public static class Checkpoint
             Config = config,
             History = server.History.ToArray(),
         };
-        var tensors = server.Strategy.StateTensors().ToArray();
+        var tensors = server.StateTensors().ToArray();
         var full = System.IO.Path.GetFullPath(path);
         var folder = System.IO.Path.GetDirectoryName(full)!;
         if (!Directory.Exists(folder))
