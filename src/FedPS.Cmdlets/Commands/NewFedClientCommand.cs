@@ -2,6 +2,7 @@ using System.Management.Automation;
 using FedPS.Core;
 using FedPS.Core.Data;
 using FedPS.Core.Federation;
+using FedPS.Core.Federation.Stages;
 using FedPS.Core.Optim;
 
 namespace FedPS.Cmdlets.Commands;
@@ -33,6 +34,14 @@ public sealed class NewFedClientCommand : FedCmdlet
     [Parameter]
     public double Momentum { get; set; }
 
+    /// <summary>Make the client a Byzantine attacker (New-FedAttack, without -Fraction, -Count or -Clients).</summary>
+    [Parameter]
+    public AttackOptions? Attack { get; set; }
+
+    /// <summary>Local differential privacy on the client's own updates (New-FedPrivacy Local).</summary>
+    [Parameter]
+    public PrivacyOptions? Privacy { get; set; }
+
     protected override void Begin()
     {
         if (Optimizer is not null && (MyInvocation.BoundParameters.ContainsKey(nameof(LearningRate)) ||
@@ -43,11 +52,21 @@ public sealed class NewFedClientCommand : FedCmdlet
         }
     }
 
-    protected override void Process() => WriteObject(new FedClient(Data, new LocalTrainingSpec
+    protected override void Process()
     {
-        BatchSize = BatchSize,
-        Epochs = LocalEpochs,
-        Steps = LocalSteps,
-        Optimizer = Optimizer ?? OptimizerSpec.Sgd(LearningRate, Momentum),
-    }));
+        StageOptions?[] own = [Attack, Privacy];
+        var client = new FedClient(Data, new LocalTrainingSpec
+        {
+            BatchSize = BatchSize,
+            Epochs = LocalEpochs,
+            Steps = LocalSteps,
+            Optimizer = Optimizer ?? OptimizerSpec.Sgd(LearningRate, Momentum),
+        }, own.OfType<StageOptions>().ToArray());
+        if (client.Stages.Count > 0)
+        {
+            WriteVerbose($"Client {client.Id}: {string.Join("; ", client.Stages.Select(s => $"{s.GetType().Name} ({s})"))}.");
+        }
+
+        WriteObject(client);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Collections;
 using FedPS.Core.Models;
 
 namespace FedPS.Core.Federation;
@@ -7,7 +8,7 @@ namespace FedPS.Core.Federation;
 /// an attack picks) and from its clients' own options (acting on those clients), each hook run over the stages that
 /// apply to the client at hand. Whoever runs a round calls these at the places <see cref="RoundStage"/> names.
 /// </summary>
-public sealed class RoundStages : IDisposable
+public sealed class RoundStages : IReadOnlyList<RoundStage>, IDisposable
 {
     private const string StatePrefix = "stage/";
     private readonly RoundStage[] stages;
@@ -25,6 +26,14 @@ public sealed class RoundStages : IDisposable
     public static RoundStages None { get; } = new([]);
 
     public IReadOnlyList<RoundStage> All => stages;
+
+    public int Count => stages.Length;
+
+    public RoundStage this[int index] => stages[index];
+
+    public IEnumerator<RoundStage> GetEnumerator() => ((IEnumerable<RoundStage>)stages).GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => stages.GetEnumerator();
 
     /// <summary>
     /// The stages a server with <paramref name="options"/> (its own) and <paramref name="clients"/> (each with its own

@@ -159,7 +159,7 @@ public sealed class FedRound : IDisposable
         server.Strategy.Global.EnsureLike(update.Parameters, $"accept client {update.ClientId}'s update into round {Number}");
         Aggregation.Add(update);
         acceptedSets.Add(update.Parameters);
-        accepted.Add(trained.GetValueOrDefault(update.ClientId) ?? ClientRoundResult.From(update));
+        accepted.Add(ClientRoundResult.From(update)); // what was sent: after any stage of the pipeline (clipping, compression)
     }
 
     /// <summary>
@@ -196,7 +196,7 @@ public sealed class FedRound : IDisposable
                 TrainLoss = accepted.Count == 0 ? double.NaN : accepted.Sum(r => r.TrainLoss * r.Samples) / weight,
                 TestLoss = test.Loss,
                 TestAccuracy = test.Accuracy,
-                BytesUp = trained.Values.Sum(r => r.BytesUp) + accepted.Where(r => !trained.ContainsKey(r.ClientId)).Sum(r => r.BytesUp),
+                BytesUp = accepted.Sum(r => r.BytesUp) + trained.Values.Where(t => accepted.All(r => r.ClientId != t.ClientId)).Sum(t => t.BytesUp),
                 BytesDown = trained.Values.Sum(r => r.BytesDown),
                 Duration = clock.Elapsed,
                 Metrics = accepted.SelectMany(r => r.Metrics).GroupBy(m => m.Key).Select(g => KeyValuePair.Create(g.Key, g.Average(m => m.Value)))

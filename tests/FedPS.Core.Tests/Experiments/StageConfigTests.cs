@@ -30,6 +30,18 @@ public sealed class StageConfigTests : IDisposable
     }
 
     [Fact]
+    public void The_stored_config_names_the_methods_and_binds_back()
+    {
+        var run = Runs("compression: { method: Qsgd }\nattack: { kind: LabelFlip, count: 1 }\nprivacy: { mode: Local }\n").Single();
+
+        Assert.Contains("\"method\":\"Qsgd\"", run.ConfigJson);
+        Assert.Contains("\"kind\":\"LabelFlip\"", run.ConfigJson);
+        Assert.Contains("\"mode\":\"Local\"", run.ConfigJson);
+        var again = Runs(run.ConfigJson, "stored.json").Single(); // JSON is YAML
+        Assert.Equal(run.ConfigJson, again.ConfigJson);
+    }
+
+    [Fact]
     public void A_run_without_the_sections_has_no_stages_and_keeps_its_old_key()
     {
         var run = Runs("rounds: 2\n").Single();

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace FedPS.Core.Federation.Stages;
 
 /// <summary>What a Byzantine client does.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<AttackKind>))] // by name in stored configs
 public enum AttackKind
 {
     /// <summary>Trains on flipped labels, y → C − 1 − y.</summary>

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace FedPS.Core.Federation.Stages;
 
 /// <summary>How a client's update is encoded for the uplink.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<CompressionMethod>))] // by name in stored configs
 public enum CompressionMethod
 {
     /// <summary>The k·d largest-magnitude values and their positions (<see cref="TopK"/>).</summary>

@@ -1,6 +1,9 @@
+using System.Text.Json.Serialization;
+
 namespace FedPS.Core.Federation.Stages;
 
 /// <summary>Where client-level differential privacy is applied.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<PrivacyMode>))] // by name in stored configs
 public enum PrivacyMode
 {
     /// <summary>The server clips each update, averages them unweighted and adds noise to the mean (<see cref="DpFedAvg"/>).</summary>

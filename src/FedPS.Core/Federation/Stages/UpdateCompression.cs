@@ -17,7 +17,7 @@ namespace FedPS.Core.Federation.Stages;
 /// </code>
 /// Residuals are per client, carried from round to round, committed only when a round completes (an abandoned round
 /// leaves them as they were) and saved in checkpoints. The downlink carries the global model uncompressed (4 bytes a
-/// value), counted as such. Clients that send nothing (local-only training) are left alone.
+/// value), counted as such. A trained client that sends nothing (local-only training) is left alone.
 /// </summary>
 public sealed class UpdateCompression : RoundStage
 {
@@ -51,9 +51,9 @@ public sealed class UpdateCompression : RoundStage
 
     public override ClientUpdate Transform(ClientUpdate update, long seed, int round)
     {
-        if (update.BytesUp == 0)
+        if (update.Round is not null && update.BytesUp == 0)
         {
-            return update;
+            return update; // trained, but nothing travels (local-only training)
         }
 
         using var _ = no_grad();
