@@ -96,6 +96,21 @@ public sealed class FedDataset
         return new FedDataset(name, Split, Features.index_select(0, index), Labels.index_select(0, index), ClassNames);
     }
 
+    /// <summary>
+    /// Samples <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> − 1 as a dataset of their
+    /// own (a view sharing this dataset's memory, not a copy): how a validation split is carved from a training split.
+    /// </summary>
+    public FedDataset Slice(int start, int count, string name, string split)
+    {
+        if (start < 0 || count < 1 || start + count > Count)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"Cannot take samples {start}–{start + count - 1} of {this}: it has {Count}.", count);
+        }
+
+        return new FedDataset(name, split, Features.narrow(0, start, count), Labels.narrow(0, start, count), ClassNames);
+    }
+
     /// <summary>Builds a dataset from unsigned-byte pixels, scaling them to 0..1 and moving them to <paramref name="device"/>.</summary>
     public static FedDataset FromBytes(string name, string split, byte[] pixels, byte[] labels, int[] sampleShape,
         double maxPixel, IReadOnlyList<string> classNames, Device device)

@@ -138,8 +138,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         }
 
         var spec = run.Spec;
-        var train = Dataset(spec.Dataset.Name, spec.Dataset.TrainSplit);
-        var test = Dataset(spec.Dataset.Name, spec.Dataset.TestSplit);
+        var (train, test) = spec.Dataset.Carve(Dataset(spec.Dataset.Name, spec.Dataset.TrainSplit), Dataset(spec.Dataset.Name, spec.Dataset.TestSplit));
         var model = new FedModel(spec.Model with { InputShape = train.Shape, Classes = train.ClassCount }, spec.Seed);
         var clients = FedClientData.Split(train, spec.Partition.CreatePartitioner(), spec.Clients, spec.Seed)
             .Select(d => new FedClient(d, spec.CreateLocalTraining())).ToArray();

@@ -131,8 +131,41 @@ public sealed record DatasetSpec
 
     public string TestSplit { get; init; } = "test";
 
+    /// <summary>Samples held out from the end of the training split as a validation set (0: none); no client gets them.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] // configs without it keep their run keys
+    public int ValidationSize { get; init; }
+
+    /// <summary>Evaluate on the held-out validation samples instead of the test split: for tuning without seeing the test data.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public bool EvaluateOnValidation { get; init; }
+
+    /// <summary>The clients' training data and the data rounds are evaluated on, with the validation samples carved out.</summary>
+    public (FedDataset Train, FedDataset Evaluation) Carve(FedDataset train, FedDataset test)
+    {
+        if (ValidationSize == 0)
+        {
+            return (train, test);
+        }
+
+        if (ValidationSize >= train.Count)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"ValidationSize {ValidationSize} leaves no training data: {train} has {train.Count} samples.", ValidationSize);
+        }
+
+        var kept = train.Count - ValidationSize;
+        return (train.Slice(0, kept, train.Name, train.Split),
+            EvaluateOnValidation ? train.Slice(kept, ValidationSize, train.Name, "validation") : test);
+    }
+
     public DatasetSpec Validated()
     {
+        if (ValidationSize < 0 || (EvaluateOnValidation && ValidationSize == 0))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"ValidationSize must be at least 0, and above 0 to evaluate on validation data (got {ValidationSize}).", ValidationSize);
+        }
+
         return this with
         {
             Name = DatasetCatalog.Get(Name).Name,
