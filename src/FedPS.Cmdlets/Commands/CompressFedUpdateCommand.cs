@@ -11,13 +11,8 @@ namespace FedPS.Cmdlets.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Compress, "FedUpdate")]
 [OutputType(typeof(ClientUpdate))]
-public sealed class CompressFedUpdateCommand : FedCmdlet
+public sealed class CompressFedUpdateCommand : StageTransformCmdlet
 {
-    private UpdateCompression? stage;
-
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public ClientUpdate Update { get; set; } = null!;
-
     [Parameter(Position = 0)]
     public CompressionMethod Method { get; set; } = new CompressionOptions().Method;
 
@@ -30,20 +25,9 @@ public sealed class CompressFedUpdateCommand : FedCmdlet
     [Parameter]
     public int BucketSize { get; set; } = new CompressionOptions().BucketSize;
 
-    /// <summary>The seed of an update built by hand (a trained update draws from its round's seed).</summary>
-    [Parameter]
-    public int Seed { get; set; }
+    protected override RoundStage CreateStage() =>
+        new UpdateCompression(new CompressionOptions { Method = Method, Ratio = Ratio, Levels = Levels, BucketSize = BucketSize });
 
-    protected override void Begin() =>
-        stage = new UpdateCompression(new CompressionOptions { Method = Method, Ratio = Ratio, Levels = Levels, BucketSize = BucketSize });
-
-    protected override void Process()
-    {
-        var sent = stage!.Transform(Update, Update.Round?.Seed ?? Seed, Update.RoundNumber ?? 0);
-        WriteVerbose(FormattableString.Invariant(
-            $"Client {Update.ClientId}: {Update.BytesUp:N0} → {sent.BytesUp:N0} bytes up ({stage.Describe()}); ‖sent − original‖ = {sent.Parameters.DistanceTo(Update.Parameters):G4}."));
-        WriteObject(sent);
-    }
-
-    protected override void End() => stage?.Dispose();
+    protected override string Describe(RoundStage stage, ClientUpdate before, ClientUpdate after) => FormattableString.Invariant(
+        $"{before.BytesUp:N0} → {after.BytesUp:N0} bytes up ({stage.Describe()}); ‖sent − original‖ = {after.Parameters.DistanceTo(before.Parameters):G4}.");
 }

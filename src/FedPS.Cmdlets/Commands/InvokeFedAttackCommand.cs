@@ -12,13 +12,8 @@ namespace FedPS.Cmdlets.Commands;
 /// </summary>
 [Cmdlet(VerbsLifecycle.Invoke, "FedAttack")]
 [OutputType(typeof(ClientUpdate))]
-public sealed class InvokeFedAttackCommand : FedCmdlet
+public sealed class InvokeFedAttackCommand : StageTransformCmdlet
 {
-    private ByzantineAttack? stage;
-
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public ClientUpdate Update { get; set; } = null!;
-
     [Parameter(Position = 0)]
     public AttackKind Kind { get; set; } = new AttackOptions().Kind;
 
@@ -32,33 +27,13 @@ public sealed class InvokeFedAttackCommand : FedCmdlet
     [Parameter]
     public double NoiseStd { get; set; } = new AttackOptions().NoiseStd;
 
-    /// <summary>The seed of an update built by hand (a trained update draws from its round's seed).</summary>
-    [Parameter]
-    public int Seed { get; set; }
+    protected override RoundStage CreateStage() => Kind == AttackKind.LabelFlip
+        ? throw new FedPSException(FedErrorKind.InvalidArgument,
+            "Label flipping changes how a client trains, not the update it sends: give it to New-FedServer -Attack or New-FedClient -Attack.", Kind)
+        : new ByzantineAttack((AttackOptions)new AttackOptions { Kind = Kind, Scale = Scale, NoiseStd = NoiseStd }.Validated(), []);
 
-    protected override void Begin()
-    {
-        if (Kind == AttackKind.LabelFlip)
-        {
-            throw new FedPSException(FedErrorKind.InvalidArgument,
-                "Label flipping changes how a client trains, not the update it sends: give it to New-FedServer -Attack or New-FedClient -Attack.", Kind);
-        }
+    protected override bool Applies(ClientUpdate update) => ClientId is null || ClientId.Contains(update.ClientId);
 
-        stage = new ByzantineAttack((AttackOptions)new AttackOptions { Kind = Kind, Scale = Scale, NoiseStd = NoiseStd }.Validated(), []);
-    }
-
-    protected override void Process()
-    {
-        if (ClientId is { } attackers && !attackers.Contains(Update.ClientId))
-        {
-            WriteObject(Update);
-            return;
-        }
-
-        var forged = stage!.Transform(Update, Update.Round?.Seed ?? Seed, Update.RoundNumber ?? 0);
-        WriteVerbose(FormattableString.Invariant($"Client {Update.ClientId}: {stage.Describe()}, update norm {Update.UpdateNorm:G4} → {forged.UpdateNorm:G4}."));
-        WriteObject(forged);
-    }
-
-    protected override void End() => stage?.Dispose();
+    protected override string Describe(RoundStage stage, ClientUpdate before, ClientUpdate after) =>
+        FormattableString.Invariant($"{stage.Describe()}, update norm {before.UpdateNorm:G4} → {after.UpdateNorm:G4}.");
 }

@@ -11,33 +11,17 @@ namespace FedPS.Cmdlets.Commands;
 /// </summary>
 [Cmdlet(VerbsSecurity.Protect, "FedUpdate")]
 [OutputType(typeof(ClientUpdate))]
-public sealed class ProtectFedUpdateCommand : FedCmdlet
+public sealed class ProtectFedUpdateCommand : StageTransformCmdlet
 {
-    private LocalPrivacy? stage;
-
-    [Parameter(Mandatory = true, ValueFromPipeline = true)]
-    public ClientUpdate Update { get; set; } = null!;
-
     [Parameter(Position = 0)]
     public double ClipNorm { get; set; } = new PrivacyOptions().ClipNorm;
 
     [Parameter(Position = 1)]
     public double NoiseMultiplier { get; set; } = new PrivacyOptions().NoiseMultiplier;
 
-    /// <summary>The seed of an update built by hand (a trained update draws from its round's seed).</summary>
-    [Parameter]
-    public int Seed { get; set; }
+    protected override RoundStage CreateStage() =>
+        new LocalPrivacy(new PrivacyOptions { Mode = PrivacyMode.Local, ClipNorm = ClipNorm, NoiseMultiplier = NoiseMultiplier });
 
-    protected override void Begin() =>
-        stage = new LocalPrivacy(new PrivacyOptions { Mode = PrivacyMode.Local, ClipNorm = ClipNorm, NoiseMultiplier = NoiseMultiplier });
-
-    protected override void Process()
-    {
-        var sent = stage!.Transform(Update, Update.Round?.Seed ?? Seed, Update.RoundNumber ?? 0);
-        WriteVerbose(FormattableString.Invariant(
-            $"Client {Update.ClientId}: update norm {Update.UpdateNorm:G4} clipped to {Math.Min(Update.UpdateNorm, ClipNorm):G4}, noise σ = {NoiseMultiplier * ClipNorm:G4} per coordinate; sent norm {sent.UpdateNorm:G4}."));
-        WriteObject(sent);
-    }
-
-    protected override void End() => stage?.Dispose();
+    protected override string Describe(RoundStage stage, ClientUpdate before, ClientUpdate after) => FormattableString.Invariant(
+        $"update norm {before.UpdateNorm:G4} clipped to {Math.Min(before.UpdateNorm, ClipNorm):G4}, noise σ = {NoiseMultiplier * ClipNorm:G4} per coordinate; sent norm {after.UpdateNorm:G4}.");
 }

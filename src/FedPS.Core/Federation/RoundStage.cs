@@ -118,4 +118,8 @@ public abstract record StageOptions : OptionsRecord
     /// clients it chooses (all of them, or an attack's seeded share).
     /// </summary>
     public abstract RoundStage CreateStage(IReadOnlyList<int>? clients = null);
+
+    /// <summary>The stage of an option only a server takes: <paramref name="create"/>, or an error saying where it belongs when given for clients.</summary>
+    protected RoundStage ServerStage(IReadOnlyList<int>? clients, string where, Func<RoundStage> create) =>
+        clients is null ? create() : throw new FedPSException(FedErrorKind.InvalidArgument, where, this);
 }

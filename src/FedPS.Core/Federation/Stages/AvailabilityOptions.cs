@@ -44,8 +44,6 @@ public sealed record AvailabilityOptions : StageOptions
         Trace is null || Path.IsPathRooted(Trace) ? this : this with { Trace = Path.GetFullPath(Path.Combine(folder, Trace)) };
 
     public override RoundStage CreateStage(IReadOnlyList<int>? clients = null) =>
-        clients is null
-            ? new ClientAvailability((AvailabilityOptions)Validated())
-            : throw new FedPSException(FedErrorKind.InvalidArgument,
-                "Availability is simulated for the whole federation: give it to New-FedServer -Availability.", this);
+        ServerStage(clients, "Availability is simulated for the whole federation: give it to New-FedServer -Availability.",
+            () => new ClientAvailability((AvailabilityOptions)Validated()));
 }

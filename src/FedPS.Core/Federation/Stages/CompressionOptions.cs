@@ -45,10 +45,8 @@ public sealed record CompressionOptions : StageOptions
     }
 
     public override RoundStage CreateStage(IReadOnlyList<int>? clients = null) =>
-        clients is null
-            ? new UpdateCompression((CompressionOptions)Validated())
-            : throw new FedPSException(FedErrorKind.InvalidArgument,
-                "Compression is the protocol's, the same for every client: give it to New-FedServer -Compression.", this);
+        ServerStage(clients, "Compression is the protocol's, the same for every client: give it to New-FedServer -Compression.",
+            () => new UpdateCompression((CompressionOptions)Validated()));
 
     /// <summary>The compressor these options describe.</summary>
     public Compressor CreateCompressor() => Method switch

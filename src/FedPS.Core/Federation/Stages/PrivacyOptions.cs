@@ -63,9 +63,7 @@ public sealed record PrivacyOptions : StageOptions
             return new LocalPrivacy(valid, clients);
         }
 
-        return clients is null
-            ? new DpFedAvg(valid)
-            : throw new FedPSException(FedErrorKind.InvalidArgument,
-                "Central differential privacy is the server's: give it to New-FedServer -Privacy (a client's own privacy option is -Mode Local).", this);
+        return ServerStage(clients, "Central differential privacy is the server's: give it to New-FedServer -Privacy (a client's own privacy option is -Mode Local).",
+            () => new DpFedAvg(valid));
     }
 }
