@@ -7,8 +7,8 @@
     under -Output, two runs at a time, one torch thread each. Phases resume: run the same command again after an
     interruption and finished runs are skipped, unfinished ones continue from their checkpoints.
       Tune          tune-dp.yaml, tune-nonprivate.yaml, tune-federation.yaml: learning rates and the clipping norm, on
-                    a validation split carved from the training data (report.ps1 prints the winners, which the final
-                    configs below use).
+                    a validation split carved from the training data (report.ps1 -Tune prints the winners, which the
+                    final configs below use; each grid was extended until its winner was inside it).
       Dp            dp.yaml, dp-nonprivate.yaml
       Robustness    robustness.yaml
       Compression   compression.yaml
