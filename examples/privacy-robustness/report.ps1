@@ -55,8 +55,8 @@ function Save-Curves([string] $File, [object[]] $Groups, [scriptblock] $X, [stri
         foreach ($run in $group.Runs) {
             $cumulative = 0.0
             $points = foreach ($round in $run.Rounds) {
-                $x = & $X $round ([ref] $cumulative)
-                if ([double]::IsFinite($round.TestAccuracy) -and [double]::IsFinite($x)) { [System.ValueTuple[double, double]]::new($x, 100 * $round.TestAccuracy) }
+                $at = & $X $round ([ref] $cumulative)
+                if ([double]::IsFinite($round.TestAccuracy) -and [double]::IsFinite($at)) { [System.ValueTuple[double, double]]::new($at, 100 * $round.TestAccuracy) }
             }
             $runs.Add([System.ValueTuple[double, double][]] @($points))
         }
@@ -92,6 +92,7 @@ $text.Add('')
 $text.AddRange([string[]] @(Write-TuningTable 'tune-dp' 'optimizer.learningRate', 'privacy.clipNorm'))
 $text.AddRange([string[]] @(Write-TuningTable 'tune-nonprivate' @('optimizer.learningRate')))
 $text.AddRange([string[]] @(Write-TuningTable 'tune-federation' @('optimizer.learningRate')))
+$text.AddRange([string[]] @(Write-TuningTable 'tune-availability' @('optimizer.learningRate')))
 if ($Tune) { $text; return }
 
 # --- DP-FedAvg ---------------------------------------------------------------------------------------------------
@@ -129,8 +130,12 @@ if ($robust.Count -gt 0) {
         $cells = foreach ($f in $fractions) {
             Format-Percent (Get-Interval @($group.Group | Where-Object { [double] $_.ConfigValue('attack.fraction') -eq $f } | ForEach-Object TestAccuracy))
         }
-        $label = $group.Group[0].ConfigValue('strategy') -replace '"', ''
-        $text.Add("| $($group.Name) $(if ($group.Name -eq 'FedTrimmedAvg') { '(β = ' + $group.Group[0].ConfigValue('strategy.options.beta') + ')' } elseif ($group.Name -eq 'Krum') { '(f = ' + $group.Group[0].ConfigValue('strategy.options.byzantineClients') + ')' }) | $($cells -join ' | ') |")
+        $knob = switch ($group.Name) {
+            'FedTrimmedAvg' { ' (β = ' + $group.Group[0].ConfigValue('strategy.options.beta') + ')' }
+            'Krum' { ' (f = ' + $group.Group[0].ConfigValue('strategy.options.byzantineClients') + ')' }
+            default { '' }
+        }
+        $text.Add("| $($group.Name)$knob | $($cells -join ' | ') |")
     }
     $text.Add('')
     $worst = $fractions[-1]
@@ -174,20 +179,19 @@ if ($available.Count -gt 0) {
     $label = {
         param($run)
         $p = $run.ConfigValue('availability.dropoutProbability'); $d = $run.ConfigValue('availability.deadline')
-        if ($null -eq $p -and $null -eq $d) { 'every client available' } elseif ($d) { "deadline $d s" } else { [string]::Format($inv, 'dropout {0:0} %', 100 * [double] $p) }
+        if ($null -eq $p) { 'every client available' } elseif ($d -and $d -ne 'null') { "deadline $d s" } else { [string]::Format($inv, 'dropout {0:0} %', 100 * [double] $p) }
     }
     $groups = $available | Group-Object { & $label $_ }
     $text.Add('### Client availability: accuracy against rounds')
     $text.Add('')
-    $text.Add('| setting | updates aggregated per round | unavailable per round | late per round | test accuracy after 20 rounds | after 60 |')
-    $text.Add('|---|---|---|---|---|---|')
-    foreach ($group in $groups) {
+    $text.Add('| setting | sampled per round | unavailable per round | late per round | simulated s per round | test accuracy after 20 rounds | after 60 |')
+    $text.Add('|---|---|---|---|---|---|---|')
+    foreach ($group in $groups | Sort-Object Name) {
         $rounds = $group.Group.Rounds
-        $count = { param($reason) ($rounds | ForEach-Object { @($_.Failures | Where-Object Reason -eq $reason).Count } | Measure-Object -Average).Average }
+        $metric = { param($key) $values = @($rounds | ForEach-Object { $_.Metrics[$key] }); if ($null -eq $values[0]) { '-' } else { [string]::Format($inv, '{0:0.0}', ($values | Measure-Object -Average).Average) } }
         $at = { param($r) $group.Group | ForEach-Object { ($_.Rounds | Where-Object Round -eq $r).TestAccuracy } }
-        $text.Add([string]::Format($inv, '| {0} | {1:0.0} | {2:0.0} | {3:0.0} | {4} | {5} |', $group.Name,
-                ($rounds | ForEach-Object { $_.ClientResults.Count } | Measure-Object -Average).Average, (& $count 'Unavailable'), (& $count 'Deadline'),
-                (Format-Percent (Get-Interval (& $at 20))), (Format-Percent (Get-Interval (& $at 60)))))
+        $text.Add([string]::Format($inv, '| {0} | 20 | {1} | {2} | {3} | {4} | {5} |', $group.Name, (& $metric 'unavailableClients'), (& $metric 'lateClients'),
+                (& $metric 'roundSeconds'), (Format-Percent (Get-Interval (& $at 20))), (Format-Percent (Get-Interval (& $at 60)))))
     }
     $text.Add('')
     Save-Curves 'availability-rounds.png' @($groups | ForEach-Object { @{ Label = $_.Name; Runs = $_.Group } }) { param($r, $c) $r.Round } 'MNIST, Dirichlet(0.3): test accuracy against rounds' 'round'

@@ -40,7 +40,7 @@ public sealed record RoundResult
     /// <summary>
     /// Strategy- or optimizer-specific numbers averaged over clients (e.g. Sophia's win rate), and the round stages'
     /// numbers: epsilon, delta, clipNorm and unclippedFraction (central DP), localEpsilon (local DP),
-    /// uplinkCompression (raw over encoded uplink bytes), roundSeconds (simulated time, availability).
+    /// uplinkCompression (raw over encoded uplink bytes), roundSeconds, unavailableClients and lateClients (availability).
     /// </summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
 

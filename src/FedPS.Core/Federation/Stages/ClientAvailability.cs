@@ -15,8 +15,9 @@ namespace FedPS.Core.Federation.Stages;
 /// Unavailable clients are not configured (a strategy's extra exchange, such as DONE's gradients, does not ask them);
 /// late ones are not trained (the server could not use their update; they still received the model, so their downlink
 /// bytes count). Both are reported to the strategy as failures (Unavailable, Deadline). The uplink bytes are those of
-/// the update's encoding (compressed when the server compresses). Each round reports <c>roundSeconds</c>: the slowest
-/// delivering client's simulated time, or D when a client missed the deadline.
+/// the update's encoding (compressed when the server compresses). Each round reports <c>roundSeconds</c> (the slowest
+/// delivering client's simulated time, or D when a client missed the deadline), <c>unavailableClients</c> and
+/// <c>lateClients</c> (counts the results store keeps).
 /// </summary>
 public sealed class ClientAvailability : RoundStage
 {
@@ -24,7 +25,8 @@ public sealed class ClientAvailability : RoundStage
     private readonly Dictionary<int, double> stepTimes = [];
     private readonly List<double> times = [];
     private AvailabilityTrace? trace;
-    private bool late;
+    private int unavailable;
+    private int late;
 
     public ClientAvailability(AvailabilityOptions options)
         : base("availability", 0)
@@ -61,19 +63,18 @@ public sealed class ClientAvailability : RoundStage
 
     public override ClientFailure? Admit(long seed, int round, FedClient client)
     {
-        if (trace is not null && !trace.IsAvailable(client.Id, round))
+        var why = trace is not null && !trace.IsAvailable(client.Id, round)
+            ? $"Client {client.Id} is unavailable in round {round} ({System.IO.Path.GetFileName(trace.Path)})."
+            : options.DropoutProbability > 0 && Uniform(SeedSequence.Derive(seed, round, client.Id, (long)SeedPurpose.Availability)) < options.DropoutProbability
+                ? string.Create(CultureInfo.InvariantCulture, $"Client {client.Id} dropped out of round {round} (dropout probability {options.DropoutProbability}).")
+                : null;
+        if (why is null)
         {
-            return new ClientFailure(client.Id, FailureReason.Unavailable,
-                $"Client {client.Id} is unavailable in round {round} ({System.IO.Path.GetFileName(trace.Path)}).");
+            return null;
         }
 
-        if (options.DropoutProbability > 0 && Uniform(SeedSequence.Derive(seed, round, client.Id, (long)SeedPurpose.Availability)) < options.DropoutProbability)
-        {
-            return new ClientFailure(client.Id, FailureReason.Unavailable,
-                string.Create(CultureInfo.InvariantCulture, $"Client {client.Id} dropped out of round {round} (dropout probability {options.DropoutProbability})."));
-        }
-
-        return null;
+        unavailable++;
+        return new ClientFailure(client.Id, FailureReason.Unavailable, why);
     }
 
     public override ClientFailure? Schedule(ClientAssignment assignment, long bytesDown, long bytesUp)
@@ -81,7 +82,7 @@ public sealed class ClientAvailability : RoundStage
         var seconds = (assignment.PlannedSteps * stepTimes[assignment.ClientId]) + (options.Bandwidth is { } bandwidth ? (bytesDown + bytesUp) / bandwidth : 0);
         if (options.Deadline is { } deadline && seconds > deadline)
         {
-            late = true;
+            late++;
             return new ClientFailure(assignment.ClientId, FailureReason.Deadline, string.Create(CultureInfo.InvariantCulture,
                 $"Client {assignment.ClientId} would take {seconds:G4} simulated seconds in round {assignment.Round.Number}, past the deadline of {deadline:G4}."));
         }
@@ -93,14 +94,16 @@ public sealed class ClientAvailability : RoundStage
     public override void CompleteRound(RoundContext round, IDictionary<string, double> metrics)
     {
         var slowest = times.Count == 0 ? 0 : times.Max();
-        metrics["roundSeconds"] = late && options.Deadline is { } deadline ? deadline : slowest;
+        metrics["roundSeconds"] = late > 0 && options.Deadline is { } deadline ? deadline : slowest;
+        metrics["unavailableClients"] = unavailable;
+        metrics["lateClients"] = late;
         AbandonRound(round);
     }
 
     public override void AbandonRound(RoundContext round)
     {
         times.Clear();
-        late = false;
+        (unavailable, late) = (0, 0);
     }
 
     public override string Describe()
