@@ -1,8 +1,8 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    Measures how to spend 2 cores on a sweep: one run at a time with 2 torch threads, or 2 runs at once
-    (-ThrottleLimit 2) with 1 torch thread each. Prints a markdown table of measured wall times.
+    Measures how to spend 2 cores on a sweep: Invoke-FedExperiment's defaults, one run at a time with 2 torch
+    threads, or 2 runs at once (-ThrottleLimit 2) with 1 torch thread each. Prints a markdown table of wall times.
 
 .DESCRIPTION
     The sweep is 4 runs (2 learning rates x 2 seeds) of FedAvg on digits, MLP 64, 8 clients, 10 rounds; each
@@ -12,6 +12,7 @@
 param([int] $Repeat = 3, [int] $Rounds = 10, [string] $Architecture = 'Mlp')
 
 $ErrorActionPreference = 'Stop'
+. (Join-Path $PSScriptRoot 'BenchTools.ps1')
 Import-Module (Join-Path $PSScriptRoot '../out/FedPS/FedPS.psd1')
 $folder = (New-Item -ItemType Directory (Join-Path ([IO.Path]::GetTempPath()) "fedps-bench-$([guid]::NewGuid())")).FullName
 $config = [ordered]@{
@@ -23,24 +24,26 @@ $config = [ordered]@{
     seeds = @(1, 2)
 }
 $setups = @(
+    @{ Label = "defaults: -ThrottleLimit $([Environment]::ProcessorCount) (one per core), 1 thread each"; Threads = 1; Throttle = $null }
     @{ Label = '1 worker x 2 torch threads'; Threads = 2; Throttle = 1 }
     @{ Label = '2 workers x 1 torch thread'; Threads = 2; Throttle = 2 }
     @{ Label = '1 worker x 1 torch thread'; Threads = 1; Throttle = 1 }
 )
 Invoke-FedExperiment $config -Database (Join-Path $folder 'warmup.sqlite') | Out-Null  # load data, JIT
-"(load average at start: $((Get-Content /proc/loadavg -ErrorAction Ignore) -split ' ' | Select-Object -First 3))"
+"(load average at start: $(Get-LoadAverage))"
 $times = @{}
 for ($i = 0; $i -lt $Repeat; $i++) {
     foreach ($setup in $setups) {
         Set-FedDevice -Name cpu -Threads $setup.Threads | Out-Null
-        $db = Join-Path $folder "$i-$($setup.Throttle)-$($setup.Threads).sqlite"
+        $db = Join-Path $folder "$i-$($setups.IndexOf($setup)).sqlite"
         $clock = [Diagnostics.Stopwatch]::StartNew()
-        Invoke-FedExperiment $config -Database $db -ThrottleLimit $setup.Throttle | Out-Null
+        $throttle = if ($setup.Throttle) { @{ ThrottleLimit = $setup.Throttle } } else { @{} }
+        Invoke-FedExperiment $config -Database $db @throttle | Out-Null
         $times[$setup.Label] += @($clock.Elapsed.TotalSeconds)
     }
 }
 function Get-Median([double[]] $Values) { $sorted = $Values | Sort-Object; $sorted[[int][Math]::Floor(($sorted.Count - 1) / 2)] }
-$base = Get-Median $times[$setups[0].Label]
+$base = Get-Median $times[$setups[1].Label]
 "| setup ($Architecture, 4 runs x $Rounds rounds) | median wall time (s) | best (s) | all $Repeat repeats (s) | speed-up of the median vs 1 worker x 2 threads |"
 '|---|---|---|---|---|'
 foreach ($setup in $setups) {
@@ -49,6 +52,6 @@ foreach ($setup in $setups) {
     '| {0} | {1:N2} | {2:N2} | {3} | {4:N2}x |' -f $setup.Label, $median, ($t | Measure-Object -Minimum).Minimum,
         (($t | ForEach-Object { $_.ToString('N2') }) -join ', '), ($base / $median)
 }
-"(load average at the end: $((Get-Content /proc/loadavg -ErrorAction Ignore) -split ' ' | Select-Object -First 3))"
+"(load average at the end: $(Get-LoadAverage))"
 
 Remove-Item $folder -Recurse -Force

@@ -1,4 +1,7 @@
 using FedPS.Bench;
+using FedPS.Core.Runtime;
+
+CpuThreading.PrepareNativeEnvironment(); // before anything loads libtorch
 
 var benches = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalIgnoreCase)
 {
@@ -6,6 +9,9 @@ var benches = new Dictionary<string, Action<string[]>>(StringComparer.OrdinalIgn
     ["lora"] = LoraBench.Run,
     ["sophia-step"] = SophiaStepBench.Run,
     ["fedsophia-round"] = FedSophiaRoundBench.Run,
+    ["threads"] = ThreadsBench.Run,
+    ["scale"] = ScaleBench.Run,
+    ["micro"] = MicroBenchmarks.Run,
 };
 
 if (args.Length == 0 || !benches.TryGetValue(args[0], out var bench))

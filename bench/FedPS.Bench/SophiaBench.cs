@@ -63,14 +63,19 @@ internal static class SophiaStepBench
             () => { for (var i = 0; i < k; i++) { sophia.Step(); } },
             () => { for (var i = 0; i < k; i++) { sgd.Step(batchForUpdates); } });
 
-        Console.WriteLine($"sophia-step: {architecture} on MNIST-shaped batches of {batch}, {threads} thread(s), {k} steps per sample, median of 7");
-        Console.WriteLine($"  AdamW, {k} training steps                 {full[0],8:F3} s");
-        Console.WriteLine($"  Sophia-G, {k} training steps (1 refresh)  {full[1],8:F3} s");
-        Console.WriteLine($"  SGD, {k} training steps                   {full[2],8:F3} s");
-        Console.WriteLine($"  ratio Sophia / AdamW (incl. refresh)     {full[1] / full[0],8:F3}   (target <= 1.15)");
-        Console.WriteLine($"  ratio Sophia / SGD (incl. refresh)       {full[1] / full[2],8:F3}");
-        Console.WriteLine($"  update only, per step: AdamW {update[0] * 1000 / k:F3} ms, Sophia {update[1] * 1000 / k:F3} ms, SGD {update[2] * 1000 / k:F3} ms");
+        Console.WriteLine($"sophia-step: {architecture} on MNIST-shaped batches of {batch}, {threads} thread(s), {k} steps per sample, median of 7, interleaved; load average {Measure.LoadAverage()}");
+        Console.WriteLine("| | wall s | CPU s | wall ratio | CPU ratio |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        Console.WriteLine(Row($"AdamW, {k} training steps", full[0], full[0]));
+        Console.WriteLine(Row($"Sophia-G, {k} training steps (1 refresh), against AdamW (target <= 1.15)", full[1], full[0]));
+        Console.WriteLine(Row($"SGD, {k} training steps", full[2], full[0]));
+        Console.WriteLine(Row("Sophia-G against SGD", full[1], full[2]));
+        Console.WriteLine(FormattableString.Invariant(
+            $"update only, per step (wall / CPU ms): AdamW {update[0].Wall * 1000 / k:F3} / {update[0].Cpu * 1000 / k:F3}, Sophia {update[1].Wall * 1000 / k:F3} / {update[1].Cpu * 1000 / k:F3}, SGD {update[2].Wall * 1000 / k:F3} / {update[2].Cpu * 1000 / k:F3}"));
     }
+
+    internal static string Row(string what, Timing time, Timing reference) =>
+        FormattableString.Invariant($"| {what} | {time.Wall:F3} | {time.Cpu:F3} | {time.Wall / reference.Wall:F3} | {time.Cpu / reference.Cpu:F3} |");
 }
 
 /// <summary>A Fed-Sophia round against a FedAvg(SGD) round with the same clients, local steps and batches.</summary>
@@ -93,10 +98,16 @@ internal static class FedSophiaRoundBench
 
         using var fedAvg = Server(new FedAvg(), OptimizerSpec.Sgd(0.1));
         using var fedSophia = Server(new FedSophia(new FedSophiaOptions()), OptimizerSpec.Sophia(1e-3));
-        var times = Measure.Interleaved(5, () => fedAvg.RunRound(), () => fedSophia.RunRound());
-        Console.WriteLine($"fedsophia-round: {architecture} on MNIST, {clientsCount} clients x {steps} steps of batch 32, {threads} thread(s), median of 5");
-        Console.WriteLine($"  FedAvg(SGD) round      {times[0],8:F3} s");
-        Console.WriteLine($"  FedSophia round        {times[1],8:F3} s");
-        Console.WriteLine($"  ratio FedSophia/FedAvg {times[1] / times[0],8:F3}   (target <= 1.2)");
+        using var fedAvgSophia = Server(new FedAvg(), OptimizerSpec.Sophia(1e-3));
+        using var fedAvgSophiaNoRefresh = Server(new FedAvg(), OptimizerSpec.Sophia(1e-3) with { HessianEvery = steps + 1 });
+        var times = Measure.Interleaved(5, () => fedAvg.RunRound(), () => fedSophia.RunRound(), () => fedAvgSophia.RunRound(),
+            () => fedAvgSophiaNoRefresh.RunRound());
+        Console.WriteLine($"fedsophia-round: {architecture} on MNIST, {clientsCount} clients x {steps} steps of batch 32, {threads} thread(s), median of 5, interleaved; load average {Measure.LoadAverage()}");
+        Console.WriteLine("| | wall s | CPU s | wall ratio | CPU ratio |");
+        Console.WriteLine("|---|---:|---:|---:|---:|");
+        Console.WriteLine(SophiaStepBench.Row("FedAvg(SGD) round", times[0], times[0]));
+        Console.WriteLine(SophiaStepBench.Row("FedSophia round (target <= 1.2)", times[1], times[0]));
+        Console.WriteLine(SophiaStepBench.Row("FedAvg round, clients on Sophia (fresh state each round)", times[2], times[0]));
+        Console.WriteLine(SophiaStepBench.Row("the same without curvature refresh (k > steps)", times[3], times[0]));
     }
 }

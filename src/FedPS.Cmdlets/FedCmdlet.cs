@@ -1,11 +1,12 @@
 using System.Management.Automation;
-using FedPS.Core;
 
 namespace FedPS.Cmdlets;
 
 /// <summary>
-/// Base of every FedPS cmdlet: runs the cmdlet's work and turns engine errors into proper error records
-/// (category, target object, the engine's message) instead of stack traces.
+/// Base of every FedPS cmdlet. Whatever fails inside a cmdlet leaves it as an <see cref="ErrorRecord"/> made by
+/// <see cref="ErrorRecords"/> (a category, the file or value at fault, no native frames): a failure of the whole
+/// command terminates it, and a failure of one pipeline item, run through <see cref="ProcessItem"/>, is a
+/// non-terminating error, so the other items go on and -ErrorAction decides what the caller sees.
 /// </summary>
 public abstract class FedCmdlet : PSCmdlet
 {
@@ -27,38 +28,44 @@ public abstract class FedCmdlet : PSCmdlet
     {
     }
 
+    /// <summary>Runs the work for one item; its failure is written as a non-terminating error about <paramref name="target"/>.</summary>
+    protected void ProcessItem(object? target, Action work)
+    {
+        try
+        {
+            work();
+        }
+        catch (Exception ex) when (ErrorRecords.IsFailure(ex))
+        {
+            WriteError(ErrorRecords.From(ex, target));
+        }
+    }
+
+    /// <summary>Runs <paramref name="work"/> for each item, each through <see cref="ProcessItem"/>.</summary>
+    protected void ProcessItems<T>(IEnumerable<T> items, Action<T> work)
+    {
+        foreach (var item in items)
+        {
+            ProcessItem(item, () => work(item));
+        }
+    }
+
+    /// <summary>The record <see cref="ErrorRecords"/> makes of <paramref name="ex"/>, for a cmdlet that writes one itself.</summary>
+    public static ErrorRecord ToErrorRecord(Exception ex) => ErrorRecords.From(ex, null);
+
     private void Guard(Action action)
     {
         try
         {
             action();
         }
-        catch (FedPSException ex)
-        {
-            ThrowTerminatingError(ToErrorRecord(ex));
-        }
         catch (OperationCanceledException)
         {
             throw new PipelineStoppedException();
         }
-        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or System.Runtime.InteropServices.ExternalException or IOException)
+        catch (Exception ex) when (ErrorRecords.IsFailure(ex))
         {
-            ThrowTerminatingError(new ErrorRecord(ex, ex.GetType().Name, ErrorCategory.InvalidOperation, null));
+            ThrowTerminatingError(ErrorRecords.From(ex, null));
         }
     }
-
-    public static ErrorRecord ToErrorRecord(FedPSException ex) =>
-        new(ex, ex.ErrorId, Categorize(ex.Kind), ex.Target);
-
-    public static ErrorCategory Categorize(FedErrorKind kind) => kind switch
-    {
-        FedErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
-        FedErrorKind.ObjectNotFound => ErrorCategory.ObjectNotFound,
-        FedErrorKind.InvalidData => ErrorCategory.InvalidData,
-        FedErrorKind.ResourceUnavailable => ErrorCategory.ResourceUnavailable,
-        FedErrorKind.NotInstalled => ErrorCategory.NotInstalled,
-        FedErrorKind.Diverged => ErrorCategory.InvalidResult,
-        FedErrorKind.InvalidResult => ErrorCategory.InvalidResult,
-        _ => ErrorCategory.InvalidOperation,
-    };
 }

@@ -11,6 +11,12 @@ public enum FedErrorKind
     InvalidOperation,
     Diverged,
     InvalidResult,
+
+    /// <summary>The operating system refused access to a file or folder.</summary>
+    PermissionDenied,
+
+    /// <summary>An input is larger or deeper than FedPS accepts (docs/reliability.md lists the limits).</summary>
+    LimitExceeded,
 }
 
 /// <summary>

@@ -6,6 +6,8 @@ BeforeAll {
     Set-FedDevice -Name cpu -Threads 1 | Out-Null
 
     function Get-ErrorRecord([scriptblock] $Script) {
+        # Per-item failures are non-terminating: Stop makes the first one catchable, as a script would.
+        $ErrorActionPreference = 'Stop'
         try { & $Script; throw 'no error was raised' } catch { $_ }
     }
 
@@ -170,6 +172,15 @@ Describe 'Experiment bad input gets a clear error record' {
     It 'an empty sweep list is refused' {
         $err = Get-ErrorRecord { Get-FedExperimentPlan (Write-Config "sweep:`n  optimizer.learningRate: []`n") }
         $err.Exception.Message | Should -Match ':2:27: optimizer.learningRate: The sweep list is empty'
+    }
+
+    It 'a plan streams: its first runs arrive before the rest are made' {
+        # The third run is invalid. Select-Object -First 2 stops the pipeline before it is made; a plan made whole
+        # first (a million-run sweep grew to 3 GB before printing) would fail before printing anything.
+        $first = Get-FedExperimentPlan @{ dataset = 'digits'; sweep = @{ clients = @(2, 3, 5000) } } -ErrorVariable problems |
+            Select-Object -First 2
+        $first.Clients | Should -Be @(2, 3)
+        $problems | Should -BeNullOrEmpty
     }
 
     It 'a sweep beyond the limit needs -Force' {

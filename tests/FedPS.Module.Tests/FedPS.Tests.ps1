@@ -77,6 +77,8 @@ Describe 'Bad input gets a clear error record' {
     BeforeAll {
         $train = Import-FedDataset digits
         function Get-ErrorRecord([scriptblock] $Script) {
+            # Per-item failures are non-terminating: Stop makes the first one catchable, as a script would.
+            $ErrorActionPreference = 'Stop'
             try { & $Script; throw 'no error was raised' } catch { $_ }
         }
     }

@@ -4,6 +4,8 @@ BeforeAll {
     $modulePath = $env:FEDPS_MODULE ?? (Join-Path $PSScriptRoot '../../out/FedPS/FedPS.psd1')
     Import-Module $modulePath -Force
     function Get-ErrorRecord([scriptblock] $Script) {
+        # Per-item failures are non-terminating: Stop makes the first one catchable, as a script would.
+        $ErrorActionPreference = 'Stop'
         try { & $Script; throw 'no error was raised' } catch { $_ }
     }
 }

@@ -260,6 +260,7 @@ Describe 'A strategy written in PowerShell' {
     It 'refuses a script aggregation that returns <Case>, leaving the server at its last completed round' -ForEach @(
         @{ Case = 'nothing'; Body = 'return $null'; Pattern = 'returned nothing' }
         @{ Case = 'the wrong shapes'; Body = 'return $this.Global.Map({ param($n, $v) $v.flatten() })'; Pattern = "unlike the global ones: 'layers.fc1.weight' is shaped" }
+        @{ Case = 'NaN parameters'; Body = 'return $this.Global.Map({ param($n, $v) $v.mul([TorchSharp.Scalar]::op_Implicit([double]::NaN)) })'; Pattern = 'NaN or infinite parameters; the server keeps round 0' }
     ) {
         $type = Invoke-Expression @"
 class BrokenStrategy$($Case.Length) : FedPS.Core.Federation.FederatedStrategy {

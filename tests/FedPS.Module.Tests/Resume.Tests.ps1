@@ -25,11 +25,22 @@ optimizer: { name: Sgd, learningRate: 0.05, momentum: 0.9 }
 seeds: [1, 2]
 '@
 
-    function Start-Pwsh([string] $Script) {
+    function Start-Pwsh([string] $Script, [switch] $CaptureErrors) {
         $start = [Diagnostics.ProcessStartInfo]::new($pwsh)
         @($pwshPrefix) + @('-NoProfile', '-NonInteractive', '-Command', $Script) | ForEach-Object { $start.ArgumentList.Add($_) }
         $start.UseShellExecute = $false
+        $start.RedirectStandardError = [bool] $CaptureErrors
         [Diagnostics.Process]::Start($start)
+    }
+
+    # Waits until the store shows a running run with at least $Rounds rounds (or the process ended).
+    function Wait-Running([string] $Database, [Diagnostics.Process] $Process, [int] $Rounds) {
+        $deadline = [DateTime]::UtcNow.AddSeconds(120)
+        do {
+            Start-Sleep -Milliseconds 200
+            # The store may exist before its tables do (the sweep is creating it): then nothing has run yet.
+            $progress = try { (Get-FedRun $Database -ErrorAction Stop | Where-Object Status -EQ 'running').RoundsCompleted } catch { 0 }
+        } until (($progress | Measure-Object -Maximum).Maximum -ge $Rounds -or $Process.HasExited -or [DateTime]::UtcNow -gt $deadline)
     }
 
     function Start-Sweep([string] $Database) {
@@ -43,12 +54,7 @@ Describe 'A sweep killed with kill -9' {
     It 'resumes to final parameters and metrics bit-identical to an uninterrupted run, with no duplicate or partial rows' {
         $killedDb = Join-Path $folder 'killed.sqlite'
         $process = Start-Sweep $killedDb
-        $deadline = [DateTime]::UtcNow.AddSeconds(120)
-        do {
-            Start-Sleep -Milliseconds 200
-            # The store may exist before its tables do (the sweep is creating it): then nothing has run yet.
-            $progress = try { (Get-FedRun $killedDb -ErrorAction Stop | Where-Object Status -EQ 'running').RoundsCompleted } catch { 0 }
-        } until (($progress | Measure-Object -Maximum).Maximum -ge 5 -or $process.HasExited -or [DateTime]::UtcNow -gt $deadline)
+        Wait-Running $killedDb $process -Rounds 5
         $process.HasExited | Should -BeFalse -Because 'the sweep must still be running when it is killed'
         & kill -9 $process.Id
         $process.WaitForExit()
@@ -104,5 +110,75 @@ Describe 'Several writers into one store' {
         $runs = Get-FedRun $db
         $runs | Should -HaveCount 4
         ($runs.Rounds | Measure-Object).Count | Should -Be 16
+    }
+}
+
+Describe 'A sweep whose process is told to end' {
+    It 'marks its running runs interrupted on SIG<_>, never leaving them running' -ForEach 'TERM', 'HUP' {
+        $db = Join-Path $folder "signal-$_.sqlite"
+        $process = Start-Sweep $db
+        Wait-Running $db $process -Rounds 2
+        $process.HasExited | Should -BeFalse -Because 'the sweep must still be running when the signal arrives'
+
+        & kill "-$_" $process.Id
+        $process.WaitForExit()
+
+        $runs = Get-FedRun $db
+        $runs.Status | Should -Not -Contain 'running'
+        $interrupted = $runs | Where-Object Status -EQ 'interrupted'
+        $interrupted | Should -Not -BeNullOrEmpty
+        $interrupted[0].Error | Should -Match 'process exited'
+    }
+}
+
+Describe 'Two processes running the same sweep into one store' {
+    BeforeAll {
+        $shared = Join-Path $folder 'shared.yaml'
+        Set-Content $shared "name: shared`ndataset: digits`nclients: 3`nrounds: 6`nmodel: { hiddenSizes: [16] }`nseeds: [1, 2, 3, 4]`n"
+        function Start-Shared([string] $Database, [string] $Extra) {
+            Start-Pwsh -CaptureErrors ("Import-Module '$modulePath'; Set-FedDevice -Name cpu -Threads 1 | Out-Null; " +
+                "Invoke-FedExperiment '$shared' -Database '$Database' $Extra | Out-Null")
+        }
+    }
+
+    It 'without -Resume: one runs the sweep, the other is refused cleanly, and no row is lost or doubled' {
+        $db = Join-Path $folder 'same.sqlite'
+        $processes = 1, 2 | ForEach-Object { Start-Shared $db '' }
+        $errors = $processes | ForEach-Object { $_.StandardError.ReadToEnd() }
+        $processes | ForEach-Object { $_.WaitForExit() }
+
+        ($processes.ExitCode | Sort-Object) | Should -Be @(0, 1)
+        ($errors -join "`n") | Should -Match 'already holds'
+        ($errors -join "`n") | Should -Not -Match 'UNIQUE|SqliteException'
+        $runs = Get-FedRun $db
+        $runs.Status | Should -Be @('complete', 'complete', 'complete', 'complete')
+        ($runs.Rounds | Measure-Object).Count | Should -Be 24
+    }
+
+    It 'with -Resume: both share the work, each run computed once' {
+        $db = Join-Path $folder 'shared.sqlite'
+        $processes = 1, 2 | ForEach-Object { Start-Shared $db '-Resume' }
+        $errors = $processes | ForEach-Object { $_.StandardError.ReadToEnd() }
+        $processes | ForEach-Object { $_.WaitForExit() }
+
+        $processes.ExitCode | Should -Be @(0, 0) -Because ($errors -join "`n")
+        $runs = Get-FedRun $db
+        $runs.Status | Should -Be @('complete', 'complete', 'complete', 'complete')
+        foreach ($run in $runs) { $run.Rounds.Round | Should -Be (1..6) }
+    }
+}
+
+Describe 'A store deleted in the same session' {
+    It 'is created afresh on the next run, with or without -Resume, and receives the results' -ForEach $false, $true {
+        $db = Join-Path $folder "deleted-$_.sqlite"
+        $sweep = @{ name = 'deleted'; dataset = 'digits'; clients = 2; rounds = 2; model = @{ hiddenSizes = @(8) } }
+        Invoke-FedExperiment $sweep -Database $db | Out-Null
+        Remove-Item "$db*"
+
+        $again = Invoke-FedExperiment $sweep -Database $db -Resume:$_
+
+        $again.Status | Should -Be 'complete'
+        Test-Path $db | Should -BeTrue
+        (Get-FedRun $db).Rounds.Round | Should -Be @(1, 2)
     }
 }

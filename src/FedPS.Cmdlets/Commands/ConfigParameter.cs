@@ -5,13 +5,13 @@ using FedPS.Core.Experiments;
 
 namespace FedPS.Cmdlets.Commands;
 
-/// <summary>Reads -Config (a YAML path or a hashtable) and expands it: shared by the experiment cmdlets.</summary>
+/// <summary>Reads -Config (a YAML path or a hashtable): shared by the experiment cmdlets.</summary>
 internal static class ConfigParameter
 {
-    public static ExperimentPlan Expand(PSCmdlet cmdlet, object config, bool force)
+    public static ExperimentConfig Read(PSCmdlet cmdlet, object config)
     {
         var value = config is PSObject ps ? ps.BaseObject : config;
-        var parsed = value switch
+        return value switch
         {
             IDictionary map => ExperimentConfig.FromDictionary(map),
             string path => ExperimentConfig.Load(cmdlet.SessionState.Path.GetUnresolvedProviderPathFromPSPath(path)),
@@ -19,6 +19,8 @@ internal static class ConfigParameter
             _ => throw new FedPSException(FedErrorKind.InvalidArgument,
                 "-Config takes the path of a YAML file or a hashtable of settings.", config),
         };
-        return parsed.Expand(ExperimentConfig.DefaultMaxRuns, force);
     }
+
+    public static ExperimentPlan Expand(PSCmdlet cmdlet, object config, bool force) =>
+        Read(cmdlet, config).Expand(ExperimentConfig.DefaultMaxRuns, force);
 }

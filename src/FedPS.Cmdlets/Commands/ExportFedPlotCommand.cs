@@ -51,8 +51,8 @@ public sealed class ExportFedPlotCommand : FedCmdlet
     }
 
     private List<CurveSeries> Series(IReadOnlyList<FedRun> runs) =>
-        runs.GroupBy(r => r.Describe(GroupBy))
-            .Select(g => new CurveSeries(g.Key, g.Select(Points).ToArray()))
+        RunGroups.By(runs, GroupBy)
+            .Select(g => new CurveSeries(g.Label, g.Runs.Select(Points).ToArray()))
             .ToList();
 
     /// <summary>Round results on the pipeline: a new run starts where the round number falls; grouped by strategy.</summary>

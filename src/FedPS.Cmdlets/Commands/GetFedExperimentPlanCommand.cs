@@ -14,5 +14,13 @@ public sealed class GetFedExperimentPlanCommand : FedCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void Process() => WriteObject(ConfigParameter.Expand(this, Config, Force).Runs, enumerateCollection: true);
+    // One WriteObject per run: WriteObject(collection, enumerateCollection: true) collects the whole collection first,
+    // and a plan of many runs must print as it is made instead of being held in memory.
+    protected override void Process() => ProcessItem(Config, () =>
+    {
+        foreach (var run in ConfigParameter.Read(this, Config).Runs(ExperimentConfig.DefaultMaxRuns, Force))
+        {
+            WriteObject(run);
+        }
+    });
 }

@@ -33,12 +33,14 @@ public sealed class GetFedRunCommand : FedCmdlet
     [Parameter]
     public Hashtable? Filter { get; set; }
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Database, Read);
+
+    private void Read()
     {
         var patterns = Name.Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToArray();
         var runs = ResultsStore.OpenExisting(GetUnresolvedProviderPathFromPSPath(Database)).GetRuns(Experiment)
             .Where(r => patterns.Any(p => p.IsMatch(r.Name)))
-            .Where(r => Status is null || Status.Contains(r.Status, StringComparer.OrdinalIgnoreCase))
+            .Where(r => Status is null || Status.Contains(r.Status.ToText(), StringComparer.OrdinalIgnoreCase))
             .Where(r => Strategy is null || Strategy.Contains(r.Strategy, StringComparer.OrdinalIgnoreCase))
             .Where(Matches);
         WriteObject(runs, enumerateCollection: true);

@@ -17,6 +17,10 @@ public sealed class ImportFedDatasetCommand : FedCmdlet
     [ArgumentCompleter(typeof(SplitNameCompleter))]
     public string Split { get; set; } = "train";
 
+    /// <summary>Check every installed file against the SHA-256 FedPS pins for it before reading.</summary>
+    [Parameter]
+    public SwitchParameter Verify { get; set; }
+
     protected override void Process() =>
-        WriteObject(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current));
+        ProcessItem(Name, () => WriteObject(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current, Verify)));
 }

@@ -16,7 +16,9 @@ public sealed class ImportFedModelCommand : LoraModelCmdlet
     [Parameter]
     public int Seed { get; set; }
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Path, Import);
+
+    private void Import()
     {
         var folder = GetUnresolvedProviderPathFromPSPath(Path);
         if (File.Exists(folder))

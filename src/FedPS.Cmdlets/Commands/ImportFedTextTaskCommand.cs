@@ -56,9 +56,9 @@ public sealed class ImportFedTextTaskCommand : FedCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int CorpusCount { get; set; } = 2000;
 
-    protected override void Process()
+    protected override void Process() => ProcessItems(Name, name =>
     {
-        foreach (var definition in Resolve())
+        foreach (var definition in Resolve(name))
         {
             if (Corpus)
             {
@@ -69,7 +69,7 @@ public sealed class ImportFedTextTaskCommand : FedCmdlet
                 WriteObject(FedTextTask.Load(definition, TokenizerCatalog.Get(Tokenizer), ContextLength, TrainCount, TestCount, Seed, FedDevice.Current));
             }
         }
-    }
+    });
 
     protected override void End()
     {
@@ -89,21 +89,14 @@ public sealed class ImportFedTextTaskCommand : FedCmdlet
         WriteObject(TextEncoder.Corpus("corpus", split, texts, tokenizer, ContextLength, FedDevice.Current));
     }
 
-    private IEnumerable<TextTaskDefinition> Resolve()
+    private static IEnumerable<TextTaskDefinition> Resolve(string name)
     {
-        foreach (var name in Name)
+        if (!WildcardPattern.ContainsWildcardCharacters(name))
         {
-            if (!WildcardPattern.ContainsWildcardCharacters(name))
-            {
-                yield return TextTaskCatalog.Get(name);
-                continue;
-            }
-
-            var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
-            foreach (var definition in TextTaskCatalog.All.Where(t => pattern.IsMatch(t.Name)))
-            {
-                yield return definition;
-            }
+            return [TextTaskCatalog.Get(name)];
         }
+
+        var pattern = new WildcardPattern(name, WildcardOptions.IgnoreCase);
+        return TextTaskCatalog.All.Where(t => pattern.IsMatch(t.Name));
     }
 }

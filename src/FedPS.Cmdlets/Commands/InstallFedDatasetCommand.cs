@@ -20,14 +20,14 @@ public sealed class InstallFedDatasetCommand : FedCmdlet
     protected override void Process()
     {
         var installer = new DataInstaller(message => WriteVerbose(message));
-        foreach (var name in Name)
+        ProcessItems(Name, name =>
         {
             var dataset = DataCatalog.Get(name);
             var replacing = dataset.IsInstalled && Force;
             if (dataset.IsInstalled && !Force)
             {
                 WriteObject(installer.Install(dataset));
-                continue;
+                return;
             }
 
             var action = replacing ? "Replace the installed files" : $"Install from {dataset.Source}";
@@ -35,6 +35,6 @@ public sealed class InstallFedDatasetCommand : FedCmdlet
             {
                 WriteObject(installer.Install(dataset, force: Force));
             }
-        }
+        });
     }
 }

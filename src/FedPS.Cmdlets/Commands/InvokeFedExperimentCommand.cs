@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using FedPS.Cmdlets.Completion;
+using FedPS.Cmdlets.Reporting;
 using FedPS.Core;
 using FedPS.Core.Experiments;
 using FedPS.Core.Simulation;
@@ -26,9 +27,10 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
     [Parameter]
     public string Database { get; set; } = "results.sqlite";
 
+    /// <summary>Runs at once; default one per core (each then gets one torch thread with the default threading).</summary>
     [Parameter]
     [ValidateRange(1, 64)]
-    public int ThrottleLimit { get; set; } = 1;
+    public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
 
     [Parameter]
     public SwitchParameter Resume { get; set; }
@@ -44,7 +46,9 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
     [Parameter]
     public string? CheckpointPath { get; set; }
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Config, Run);
+
+    private void Run()
     {
         var plan = ConfigParameter.Expand(this, Config, Force);
         var database = GetUnresolvedProviderPathFromPSPath(Database);
@@ -129,7 +133,11 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
             cmdlet.WriteProgress(RunRecord(run, fromRound));
         });
 
-        public void RoundCompleted(PlannedRun run, RoundResult round) => Post(() => cmdlet.WriteProgress(RunRecord(run, round.Round)));
+        public void RoundCompleted(PlannedRun run, RoundResult round) => Post(() =>
+        {
+            RoundReport.Write(cmdlet, round);
+            cmdlet.WriteProgress(RunRecord(run, round.Round));
+        });
 
         public void LocalStep(PlannedRun run, RoundProgress progress)
         {
@@ -163,10 +171,16 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
             cmdlet.WriteObject(result);
         });
 
-        public void RunFailed(PlannedRun run, FedPSException error) => Post(() =>
+        public void RunFailed(PlannedRun run, Exception error) => Post(() =>
         {
             finished++;
-            cmdlet.WriteError(ToErrorRecord(error));
+            cmdlet.WriteError(ErrorRecords.From(error, run.Name));
+        });
+
+        public void RunHeldElsewhere(PlannedRun run, RunOwner owner) => Post(() =>
+        {
+            finished++;
+            cmdlet.WriteWarning($"{run.Name}: being run by process {owner.ProcessId} on {owner.Host}; left to it.");
         });
 
         public void Complete() =>

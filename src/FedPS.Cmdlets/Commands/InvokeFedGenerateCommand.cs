@@ -12,6 +12,7 @@ public sealed class InvokeFedGenerateCommand : FedCmdlet
 {
     private const string ModelSet = "Model";
     private const string ServerSet = "Server";
+    private GptConfig? config;
 
     [Parameter(Mandatory = true, ParameterSetName = ModelSet)]
     public FedModel Model { get; set; } = null!;
@@ -38,18 +39,21 @@ public sealed class InvokeFedGenerateCommand : FedCmdlet
     [Parameter]
     public int Seed { get; set; }
 
-    protected override void Process()
+    // A model that cannot write voids the whole command; a prompt that fails is that prompt's error.
+    protected override void Begin()
     {
         var model = Model ?? Server.Model;
-        var config = model.Spec.Gpt ?? throw new FedPSException(FedErrorKind.InvalidArgument,
+        config = model.Spec.Gpt ?? throw new FedPSException(FedErrorKind.InvalidArgument,
             $"Invoke-FedGenerate needs a Gpt model, not {model.Architecture}.", model);
-        var tokenizer = TokenizerCatalog.Get(config.Tokenizer);
-        foreach (var prompt in Prompt)
-        {
-            // Escapes such as "`n" already arrive as newlines; a literal \n in a prompt is taken as one too.
-            var text = prompt.Replace("\\n", "\n", StringComparison.Ordinal);
-            var module = Server is null ? model.Module : Server.ModuleFor(ClientId);
-            WriteObject(TextGeneration.Generate(module, tokenizer, config.ContextLength, text, MaxTokens, Temperature, Seed, ClientId));
-        }
     }
+
+    protected override void Process() => ProcessItems(Prompt, prompt =>
+    {
+        var tokenizer = TokenizerCatalog.Get(config!.Tokenizer);
+
+        // Escapes such as "`n" already arrive as newlines; a literal \n in a prompt is taken as one too.
+        var text = prompt.Replace("\\n", "\n", StringComparison.Ordinal);
+        var module = Server is null ? Model.Module : Server.ModuleFor(ClientId);
+        WriteObject(TextGeneration.Generate(module, tokenizer, config.ContextLength, text, MaxTokens, Temperature, Seed, ClientId));
+    });
 }

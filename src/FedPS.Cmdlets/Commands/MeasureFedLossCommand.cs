@@ -31,7 +31,9 @@ public sealed class MeasureFedLossCommand : FedCmdlet
     [ValidateSet("Train", "Test")]
     public string Split { get; set; } = "Train";
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Server, Measure);
+
+    private void Measure()
     {
         if (PerClient)
         {

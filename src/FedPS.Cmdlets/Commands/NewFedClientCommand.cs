@@ -52,7 +52,7 @@ public sealed class NewFedClientCommand : FedCmdlet
         }
     }
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Data, () =>
     {
         StageOptions?[] own = [Attack, Privacy];
         var client = new FedClient(Data, new LocalTrainingSpec
@@ -68,5 +68,5 @@ public sealed class NewFedClientCommand : FedCmdlet
         }
 
         WriteObject(client);
-    }
+    });
 }

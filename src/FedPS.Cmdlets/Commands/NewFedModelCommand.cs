@@ -52,7 +52,9 @@ public sealed class NewFedModelCommand : LoraModelCmdlet
     [ValidateRange(1, 8192)]
     public int Embedding { get; set; } = 128;
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Architecture, Create);
+
+    private void Create()
     {
         var architecture = ModelSpec.Canonical(Architecture);
         var lora = Lora;

@@ -47,7 +47,9 @@ public sealed class NewFedOptimizerCommand : FedCmdlet
     [ArgumentCompleter(typeof(HessianEstimatorNameCompleter))]
     public string? Estimator { get; set; }
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Name, Create);
+
+    private void Create()
     {
         var defaults = OptimizerSpec.Defaults(Name);
         if (defaults.Name != "Sophia" && (Rho ?? HessianEvery ?? (object?)Estimator) is not null)

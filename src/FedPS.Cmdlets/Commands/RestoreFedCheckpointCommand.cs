@@ -14,10 +14,10 @@ public sealed class RestoreFedCheckpointCommand : FedCmdlet
     [Parameter(Mandatory = true, Position = 1)]
     public string Path { get; set; } = string.Empty;
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Path, () =>
     {
         var info = Checkpoint.Restore(Server, GetUnresolvedProviderPathFromPSPath(Path));
         WriteVerbose($"Restored round {info.Round} from {info.Path} (SHA-256 {info.Sha256}).");
         WriteObject(Server);
-    }
+    });
 }

@@ -13,12 +13,12 @@ public sealed class SaveFedCheckpointCommand : FedCmdlet
     [Parameter(Mandatory = true, Position = 1)]
     public string Path { get; set; } = string.Empty;
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Path, () =>
     {
         var path = GetUnresolvedProviderPathFromPSPath(Path);
         if (ShouldProcess(path, $"Save round {Server.Round} of the server"))
         {
             WriteObject(Checkpoint.Save(Server, path));
         }
-    }
+    });
 }

@@ -26,7 +26,9 @@ public sealed class SaveFedModelCommand : FedCmdlet
     [Parameter(Mandatory = true, Position = 0)]
     public string Path { get; set; } = string.Empty;
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Path, Save);
+
+    private void Save()
     {
         var model = Model ?? Server.Model;
         var config = model.Spec.Gpt ?? throw new FedPSException(FedErrorKind.InvalidArgument,

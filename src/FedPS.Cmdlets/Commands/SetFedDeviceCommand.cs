@@ -16,5 +16,5 @@ public sealed class SetFedDeviceCommand : FedCmdlet
     [ValidateRange(1, 1024)]
     public int? Threads { get; set; }
 
-    protected override void Process() => WriteObject(FedDevice.Set(Name, Threads));
+    protected override void Process() => ProcessItem(Name, () => WriteObject(FedDevice.Set(Name, Threads)));
 }

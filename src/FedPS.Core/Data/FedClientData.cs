@@ -37,9 +37,17 @@ public sealed class FedClientData
                 $"'{dataset.Name}' holds token sequences, which have no class label to partition by {partitioner.Description}; " +
                 "split them with -Iid, or one client per task with -ByTask.", dataset.Name);
         var parts = partitioner.Partition(labels, dataset.ClassCount, clients, seed);
-        return parts
-            .Select((indices, id) => new FedClientData(id, dataset.Subset(indices, $"{dataset.Name}[client {id}]"), partitioner.Description))
-            .ToArray();
+
+        // One copy of the rows in client order, and each client's shard a view of its stretch: a client costs no
+        // allocation of its own, however many there are.
+        var grouped = dataset.Subset(parts.SelectMany(p => p).ToArray(), dataset.Name);
+        var shards = new FedClientData[parts.Length];
+        for (int id = 0, start = 0; id < parts.Length; start += parts[id].Length, id++)
+        {
+            shards[id] = new FedClientData(id, grouped.Slice(start, parts[id].Length, $"{dataset.Name}[client {id}]"), partitioner.Description);
+        }
+
+        return shards;
     }
 
     /// <summary>

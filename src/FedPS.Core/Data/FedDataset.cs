@@ -89,6 +89,10 @@ public sealed class FedDataset
         return flat.data<int>().ToArray();
     }
 
+    /// <summary>Rows <paramref name="start"/> to <paramref name="start"/> + <paramref name="count"/> as a view: no copy.</summary>
+    public FedDataset Slice(int start, int count, string name) =>
+        new(name, Split, Features.narrow(0, start, count), Labels.narrow(0, start, count), ClassNames);
+
     /// <summary>A new dataset holding copies of the given rows, on the same device.</summary>
     public FedDataset Subset(IReadOnlyList<int> indices, string name)
     {

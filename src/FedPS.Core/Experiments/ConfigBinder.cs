@@ -28,7 +28,10 @@ internal sealed class ConfigBinder(string source, IReadOnlyDictionary<string, Ov
 
     private object? BindSection(YamlNode? node, Type type, object? prototype, string path, YamlNode? at)
     {
-        var instance = prototype is null ? Activator.CreateInstance(type)! : Copy(prototype);
+        // A section with no default (null) is created fresh, which needs a parameterless constructor.
+        var instance = prototype is not null ? Copy(prototype)
+            : type.GetConstructor(Type.EmptyTypes) is not null ? Activator.CreateInstance(type)!
+            : throw Error(at, path, "This section cannot be set in an experiment config.");
         var properties = Settable(type, path).ToDictionary(p => p.Name, StringComparer.OrdinalIgnoreCase);
         properties.TryGetValue(OptionsProperty, out var options);
         if (options is not null && !IsSection(options.PropertyType))

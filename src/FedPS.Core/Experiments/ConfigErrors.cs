@@ -18,8 +18,9 @@ public readonly record struct ConfigLocation(string Source, long Line, long Colu
 /// <summary>An experiment config that cannot be used: the message names the file, line, column and setting.</summary>
 public sealed class ExperimentConfigException : FedPSException
 {
-    public ExperimentConfigException(ConfigLocation location, string path, string message, Exception? inner = null)
-        : base(FedErrorKind.InvalidArgument, Format(location, path, message), location.Source, inner)
+    public ExperimentConfigException(ConfigLocation location, string path, string message, Exception? inner = null,
+        FedErrorKind kind = FedErrorKind.InvalidArgument)
+        : base(kind, Format(location, path, message), location.Source, inner)
     {
         Location = location;
         SettingPath = path;

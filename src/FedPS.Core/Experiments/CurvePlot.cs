@@ -53,13 +53,7 @@ public static class CurvePlot
         plot.XLabel(labels.XLabel);
         plot.YLabel(labels.YLabel);
         plot.ShowLegend(ScottPlot.Edge.Right); // beside the data, so a legend never hides the curves' ends
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (folder is not null && !Directory.Exists(folder))
-        {
-            throw new FedPSException(FedErrorKind.ObjectNotFound, $"The folder '{folder}' does not exist.", folder);
-        }
-
-        plot.SavePng(path, width, height);
+        IO.FileWrites.Replace(path, temp => plot.SavePng(temp, width, height));
     }
 
     /// <summary>Mean and standard deviation across runs at each x that every run reached.</summary>

@@ -45,8 +45,8 @@ public sealed class ExperimentConfig
 
     public IReadOnlyList<SweepAxis> Axes { get; }
 
-    /// <summary>The number of runs the sweep expands to.</summary>
-    public long RunCount => Axes.Aggregate(1L, (n, a) => n * a.Values.Count);
+    /// <summary>The number of runs the sweep expands to (long.MaxValue when that overflows).</summary>
+    public long RunCount => Axes.Aggregate(1L, (n, a) => n > long.MaxValue / Math.Max(1, a.Values.Count) ? long.MaxValue : n * a.Values.Count);
 
     private YamlMappingNode Settings { get; }
 
@@ -57,20 +57,50 @@ public sealed class ExperimentConfig
             throw new FedPSException(FedErrorKind.ObjectNotFound, $"The experiment config '{path}' does not exist.", path);
         }
 
+        var length = new FileInfo(path).Length;
+        if (length > ConfigLimits.MaxBytes)
+        {
+            throw TooLarge(path, length);
+        }
+
         return Parse(File.ReadAllText(path), path);
     }
 
     public static ExperimentConfig Parse(string yaml, string source)
     {
+        if (yaml.Length > ConfigLimits.MaxBytes)
+        {
+            throw TooLarge(source, yaml.Length);
+        }
+
         var stream = new YamlStream();
+        var parser = new LimitedYamlParser(new Parser(new StringReader(yaml)), source);
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(parser);
         }
         catch (YamlException ex)
         {
             var at = new ConfigLocation(source, ex.Start.Line, ex.Start.Column);
             throw new ExperimentConfigException(at, string.Empty, $"This is not valid YAML: {(ex.InnerException ?? ex).Message}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // YamlDotNet raises this without a position, e.g. for a flow mapping never closed.
+            var at = new ConfigLocation(source, parser.Position.Line, parser.Position.Column);
+            throw new ExperimentConfigException(at, string.Empty,
+                "This is not valid YAML: the document ends inside an unclosed '{', '[' or quote, or is cut short.", ex);
+        }
+
+        if (stream.Documents.Count > 1)
+        {
+            throw new ExperimentConfigException(ConfigLocation.Of(source, stream.Documents[1].RootNode), string.Empty,
+                "The file holds more than one YAML document ('---'); an experiment config is one.");
+        }
+
+        if (stream.Documents.Count == 1)
+        {
+            CheckSize(stream.Documents[0].RootNode, source);
         }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
@@ -84,44 +114,104 @@ public sealed class ExperimentConfig
     }
 
     /// <summary>A config given as a (nested) hashtable, as scripts write it: @{ rounds = 5; optimizer = @{ learningRate = 0.1 } }.</summary>
-    public static ExperimentConfig FromDictionary(IDictionary settings) =>
-        FromTree((YamlMappingNode)ToNode(settings), ConfigLocation.Hashtable);
+    public static ExperimentConfig FromDictionary(IDictionary settings)
+    {
+        var root = (YamlMappingNode)ToNode(settings, depth: 1);
+        CheckSize(root, ConfigLocation.Hashtable);
+        return FromTree(root, ConfigLocation.Hashtable);
+    }
 
     /// <summary>Expands the sweep into validated runs. Fails before anything runs on any bad value.</summary>
     public ExperimentPlan Expand(int maxRuns = DefaultMaxRuns, bool force = false)
     {
+        var runs = Runs(maxRuns, force).ToList();
+        return new ExperimentPlan(runs.Count == 0 ? "experiment" : runs[0].Spec.Name, Source, runs);
+    }
+
+    /// <summary>
+    /// The sweep's validated runs, one at a time (a plan of many runs is printed as it is made, not held in
+    /// memory). The size check comes first; each run is checked as it is made.
+    /// </summary>
+    public IEnumerable<PlannedRun> Runs(int maxRuns = DefaultMaxRuns, bool force = false)
+    {
+        if (RunCount > ConfigLimits.MaxRuns)
+        {
+            throw new ExperimentConfigException(new ConfigLocation(Source, 0, 0), SweepKey,
+                $"The sweep expands to {(RunCount == long.MaxValue ? "more than 9.2e18" : RunCount.ToString("N0", CultureInfo.InvariantCulture))} runs, " +
+                $"more than the {ConfigLimits.MaxRuns:N0} FedPS plans at once even with -Force. Split the sweep into several configs.",
+                kind: FedErrorKind.LimitExceeded);
+        }
+
         if (RunCount > maxRuns && !force)
         {
             throw new ExperimentConfigException(new ConfigLocation(Source, 0, 0), SweepKey,
                 $"The sweep expands to {RunCount:N0} runs, more than the limit of {maxRuns:N0}. Check the sweep lists, or pass -Force to run them all.");
         }
 
-        var runs = new List<PlannedRun>();
-        var seen = new Dictionary<string, PlannedRun>();
+        return Enumerate();
+    }
+
+    private IEnumerable<PlannedRun> Enumerate()
+    {
+        var index = 0;
+        var seen = new Dictionary<ulong, (int Index, string Name)>();
         foreach (var point in Points())
         {
             var overlay = point.ToDictionary(p => p.Axis.Path, p => new OverlayValue(p.Axis.Key, p.Value), StringComparer.OrdinalIgnoreCase);
             var spec = Bind(overlay);
             var json = Canonical(spec);
-            var key = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(json)))[..16];
+            var hash = SHA256.HashData(Encoding.UTF8.GetBytes(json));
+            var key = Convert.ToHexStringLower(hash)[..16];
             var parameters = point.Where(p => p.Axis.Path != SeedKey)
                 .ToDictionary(p => p.Axis.Label, p => Text(p.Value), StringComparer.Ordinal);
             var name = parameters.Count == 0
                 ? FormattableString.Invariant($"{spec.Name}/seed={spec.Seed}")
                 : FormattableString.Invariant($"{spec.Name}/{string.Join(",", parameters.Select(p => $"{p.Key}={p.Value}"))}/seed={spec.Seed}");
-            var run = new PlannedRun(runs.Count + 1, key, name, spec, parameters, json);
-            if (seen.TryGetValue(key, out var twin))
+            var run = new PlannedRun(++index, key, name, spec, parameters, json);
+            if (!seen.TryAdd(BitConverter.ToUInt64(hash), (run.Index, name)))
             {
+                var twin = seen[BitConverter.ToUInt64(hash)];
                 var where = ConfigLocation.Of(Source, point.LastOrDefault()?.Value);
                 throw new ExperimentConfigException(where, SweepKey,
                     $"Runs {twin.Index} and {run.Index} of the sweep are identical ({name}); remove the repeated value.");
             }
 
-            seen.Add(key, run);
-            runs.Add(run);
+            yield return run;
+        }
+    }
+
+    private static ExperimentConfigException TooLarge(string source, long length) =>
+        new(new ConfigLocation(source, 0, 0), string.Empty,
+            $"The config has {length:N0} bytes, more than the {ConfigLimits.MaxBytes:N0} a config may have.", kind: FedErrorKind.LimitExceeded);
+
+    /// <summary>Refuses a tree of more than <see cref="ConfigLimits.MaxValues"/> values, counting every use of an alias.</summary>
+    private static void CheckSize(YamlNode root, string source)
+    {
+        var sizes = new Dictionary<YamlNode, long>(ReferenceEqualityComparer.Instance);
+        long Size(YamlNode node)
+        {
+            if (sizes.TryGetValue(node, out var known))
+            {
+                return known;
+            }
+
+            var children = node switch
+            {
+                YamlMappingNode m => m.Children.SelectMany(c => new[] { c.Key, c.Value }),
+                YamlSequenceNode s => s.Children,
+                _ => [],
+            };
+            var size = Math.Min(ConfigLimits.MaxValues + 1L, 1 + children.Sum(c => Math.Min(ConfigLimits.MaxValues + 1L, Size(c))));
+            sizes[node] = size;
+            return size;
         }
 
-        return new ExperimentPlan(runs.Count == 0 ? "experiment" : runs[0].Spec.Name, Source, runs);
+        if (Size(root) > ConfigLimits.MaxValues)
+        {
+            throw new ExperimentConfigException(ConfigLocation.Of(source, root), string.Empty,
+                $"The config holds more than {ConfigLimits.MaxValues:N0} values (counting every use of a YAML alias); a config needs a few dozen.",
+                kind: FedErrorKind.LimitExceeded);
+        }
     }
 
     private static void SettableOnly(JsonTypeInfo type)
@@ -164,7 +254,7 @@ public sealed class ExperimentConfig
         catch (FedPSException ex) when (ex is not ExperimentConfigException)
         {
             var (path, node) = ValueLocator.Find(Settings, overlay, ex.Message);
-            throw new ExperimentConfigException(ConfigLocation.Of(Source, node), path, ex.Message, ex);
+            throw new ExperimentConfigException(ConfigLocation.Of(Source, node), path, ex.Message, ex, ex.Kind);
         }
     }
 
@@ -260,17 +350,26 @@ public sealed class ExperimentConfig
         _ => node.ToString(),
     };
 
-    private static YamlNode ToNode(object? value) => value switch
+    private static YamlNode ToNode(object? value, int depth)
     {
-        null => new YamlScalarNode("null"),
-        IDictionary map => new YamlMappingNode(Keys(map)
-            .Select(k => new KeyValuePair<YamlNode, YamlNode>(new YamlScalarNode(System.Convert.ToString(k, CultureInfo.InvariantCulture)), ToNode(map[k])))),
-        string s => new YamlScalarNode(s) { Style = ScalarStyle.DoubleQuoted },
-        IEnumerable items => new YamlSequenceNode(items.Cast<object?>().Select(ToNode)),
-        bool b => new YamlScalarNode(b ? "true" : "false"),
-        IFormattable f => new YamlScalarNode(f.ToString(null, CultureInfo.InvariantCulture)),
-        _ => new YamlScalarNode(value.ToString()),
-    };
+        if (depth > ConfigLimits.MaxDepth && value is IDictionary or (IEnumerable and not string))
+        {
+            throw new ExperimentConfigException(new ConfigLocation(ConfigLocation.Hashtable, 0, 0), string.Empty,
+                $"The hashtable nests deeper than {ConfigLimits.MaxDepth} levels (does it contain itself?).", kind: FedErrorKind.LimitExceeded);
+        }
+
+        return value switch
+        {
+            null => new YamlScalarNode("null"),
+            IDictionary map => new YamlMappingNode(Keys(map)
+                .Select(k => new KeyValuePair<YamlNode, YamlNode>(new YamlScalarNode(System.Convert.ToString(k, CultureInfo.InvariantCulture)), ToNode(map[k], depth + 1)))),
+            string s => new YamlScalarNode(s) { Style = ScalarStyle.DoubleQuoted },
+            IEnumerable items => new YamlSequenceNode(items.Cast<object?>().Take(ConfigLimits.MaxValues + 1).Select(v => ToNode(v, depth + 1))),
+            bool b => new YamlScalarNode(b ? "true" : "false"),
+            IFormattable f => new YamlScalarNode(f.ToString(null, CultureInfo.InvariantCulture)),
+            _ => new YamlScalarNode(value.ToString()),
+        };
+    }
 
     /// <summary>A plain hashtable has no order; its keys are sorted so a sweep expands the same way every time.</summary>
     private static IEnumerable<object> Keys(IDictionary map) =>

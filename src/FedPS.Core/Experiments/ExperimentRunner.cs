@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using FedPS.Core.Data;
 using FedPS.Core.Federation;
+using FedPS.Core.IO;
 using FedPS.Core.Models;
 using FedPS.Core.Simulation;
 using TorchSharp;
@@ -10,8 +11,11 @@ namespace FedPS.Core.Experiments;
 /// <summary>How an experiment is run (not what it computes: that is the <see cref="RunSpec"/>).</summary>
 public sealed record ExperimentOptions
 {
-    /// <summary>Runs executed at once, each on its own thread; torch's threads are split between them.</summary>
-    public int ThrottleLimit { get; init; } = 1;
+    /// <summary>
+    /// Runs executed at once, each on its own thread; the session's torch threads are split between them (each gets
+    /// at least one). The default, one run per core, was the fastest way to spend the cores on a sweep (docs/performance.md).
+    /// </summary>
+    public int ThrottleLimit { get; init; } = Environment.ProcessorCount;
 
     /// <summary>Skip complete runs and continue unfinished ones from their last checkpoint.</summary>
     public bool Resume { get; init; }
@@ -34,64 +38,48 @@ public interface IExperimentObserver
 
     void RunFinished(PlannedRun run, FedRun result, bool skipped);
 
-    void RunFailed(PlannedRun run, FedPSException error);
+    /// <summary>The run failed (any error); it is stored as failed and the sweep goes on.</summary>
+    void RunFailed(PlannedRun run, Exception error);
+
+    /// <summary>The run is being run by another live process (two workers on one sweep), so this one left it.</summary>
+    void RunHeldElsewhere(PlannedRun run, RunOwner owner);
 }
 
 /// <summary>
-/// Runs the points of an <see cref="ExperimentPlan"/>: builds each run's clients and server from its spec, runs
-/// its rounds, writes every round to the store and a checkpoint after it, and marks the run complete. A run
-/// interrupted by a crash or Ctrl+C continues from its checkpoint with -Resume and ends bit-identical to an
-/// uninterrupted one, since every random draw derives from (seed, round, client).
+/// Runs the points of an <see cref="ExperimentPlan"/>: registers them in the store as planned, then claims each run,
+/// builds its clients and server from its spec, runs its rounds, writes every round to the store and a checkpoint
+/// after it, and marks the run complete. Every way a run ends goes through <see cref="RunStatus"/>: any error marks
+/// it failed (and the sweep goes on), Ctrl+C and process exit mark it interrupted. A run interrupted by a crash or
+/// Ctrl+C continues from its checkpoint with -Resume and ends bit-identical to an uninterrupted one, since every
+/// random draw derives from (seed, round, client).
 /// </summary>
 public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions options)
 {
     private readonly ConcurrentDictionary<(string, string), FedDataset> datasets = new();
 
     /// <summary>
-    /// Checks the plan against the store before anything runs (so a refused start leaves the store unchanged).
-    /// <paramref name="selected"/> are the runs about to execute (by default all): only they may not exist yet
-    /// without -Resume, while the whole plan decides whether an unfinished run in the store belongs to this sweep.
+    /// Checks the plan against the store before anything runs, without changing it. <paramref name="selected"/> are
+    /// the runs about to execute (by default all); the whole plan decides whether an unfinished run in the store
+    /// belongs to this sweep. <see cref="Run"/> repeats the check atomically with registering the runs.
     /// </summary>
-    public void CheckStore(ExperimentPlan plan, IReadOnlyList<PlannedRun>? selected = null)
-    {
-        var existing = (selected ?? plan.Runs).Select(r => (Run: r, Stored: store.Find(r.Key))).Where(p => p.Stored is not null).ToArray();
-        if (!options.Resume && existing.Length > 0)
-        {
-            throw new FedPSException(FedErrorKind.InvalidOperation,
-                $"The store '{store.Path}' already holds {existing.Length} run(s) of this sweep (e.g. '{existing[0].Run.Name}'). " +
-                "Pass -Resume to skip the finished ones and continue the others, or use another -Database.", store.Path);
-        }
-
-        if (options.Resume)
-        {
-            var keys = plan.Runs.Select(r => r.Key).ToHashSet();
-            var stranger = store.GetRuns(plan.Name).FirstOrDefault(r => r.Status != "complete" && !keys.Contains(r.Key));
-            if (stranger is not null)
-            {
-                var twin = plan.Runs.FirstOrDefault(r => r.Seed == stranger.Seed) ?? plan.Runs[0];
-                throw new FedPSException(FedErrorKind.InvalidOperation,
-                    $"Cannot resume: the store's unfinished run '{stranger.Name}' was started with a different config " +
-                    $"({ConfigDiff.First(stranger.Config, twin.ConfigJson)}). Restore the original config, or start the changed sweep in another -Database.",
-                    stranger.Name);
-            }
-        }
-    }
+    public void CheckStore(ExperimentPlan plan, IReadOnlyList<PlannedRun>? selected = null) =>
+        Check(plan, selected ?? plan.Runs, plan.Runs.Select(r => r.Experiment).Distinct().SelectMany(store.RunsOf).ToArray());
 
     /// <summary>Runs the plan's runs, or only <paramref name="selected"/> of them (one worker's share of a distributed sweep).</summary>
     public void Run(ExperimentPlan plan, IExperimentObserver observer, CancellationToken cancel, IReadOnlyList<PlannedRun>? selected = null)
     {
-        CheckStore(plan, selected);
         var runs = selected ?? plan.Runs;
-        Directory.CreateDirectory(options.CheckpointDirectory);
+        PrepareFolders();
         foreach (var spec in runs.Select(r => r.Spec.Dataset).Distinct())
         {
             Dataset(spec.Name, spec.TrainSplit);
             Dataset(spec.Name, spec.TestSplit);
         }
 
+        store.Register(runs, stored => Check(plan, runs, stored));
         var throttle = Math.Clamp(options.ThrottleLimit, 1, Math.Max(1, runs.Count));
-        var threads = torch.get_num_threads();
-        var perWorker = Math.Max(1, threads / throttle);
+        var threads = torch.get_num_threads(); // this thread's, restored at the end
+        var perWorker = Math.Max(1, Runtime.FedDevice.SessionThreads / throttle);
         try
         {
             if (throttle == 1)
@@ -128,15 +116,106 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         }
     }
 
-    private void RunOne(PlannedRun run, IExperimentObserver observer, CancellationToken cancel)
+    private void Check(ExperimentPlan plan, IReadOnlyList<PlannedRun> selected, IReadOnlyList<StoredRun> stored)
     {
-        var stored = store.Find(run.Key);
-        if (stored?.Status == "complete")
+        var byKey = stored.ToDictionary(r => r.Key);
+        var existing = selected.Where(r => byKey.ContainsKey(r.Key)).ToArray();
+        if (!options.Resume && existing.Length > 0)
         {
-            observer.RunFinished(run, store.GetRuns(key: run.Key).Single(), skipped: true);
-            return;
+            throw new FedPSException(FedErrorKind.InvalidOperation,
+                $"The store '{store.Path}' already holds {existing.Length} run(s) of this sweep (e.g. '{existing[0].Name}'). " +
+                "Pass -Resume to skip the finished ones and continue the others, or use another -Database.", store.Path);
         }
 
+        // A run's key hashes its whole config: the same name under another key is the same point with other settings,
+        // which must not be mixed with it (resumed into, or averaged with it as if it were another seed).
+        var byName = stored.ToLookup(r => r.Name);
+        foreach (var run in selected.Where(r => !byKey.ContainsKey(r.Key)))
+        {
+            if (byName[run.Name].FirstOrDefault() is { } twin)
+            {
+                throw new FedPSException(FedErrorKind.InvalidOperation,
+                    $"The store '{store.Path}' already holds run '{run.Name}' with a different config ({JsonDiff.First(twin.Config, run.ConfigJson)}). " +
+                    "Restore the original config, give the experiment another name, or use another -Database.", run.Name);
+            }
+        }
+
+        if (options.Resume)
+        {
+            var keys = plan.Runs.Select(r => r.Key).ToHashSet();
+            var stranger = stored.FirstOrDefault(r => r.Status != RunStatus.Complete && !keys.Contains(r.Key));
+            if (stranger is not null)
+            {
+                throw new FedPSException(FedErrorKind.InvalidOperation,
+                    $"Cannot resume: the store's unfinished run '{stranger.Name}' was started with a different config " +
+                    $"({JsonDiff.First(stranger.Config, (plan.Runs.FirstOrDefault(r => r.Name == stranger.Name) ?? plan.Runs[0]).ConfigJson)}). " +
+                    "Restore the original config, or start the changed sweep in another -Database.",
+                    stranger.Name);
+            }
+        }
+    }
+
+    /// <summary>Creates the checkpoint and log folders and checks they take files, before any run is registered.</summary>
+    private void PrepareFolders()
+    {
+        foreach (var (folder, what) in new[] { (options.CheckpointDirectory, "checkpoint folder"), (options.LogDirectory, "log folder (-LogDir)") })
+        {
+            if (folder is null)
+            {
+                continue;
+            }
+
+            if (File.Exists(folder))
+            {
+                throw new FedPSException(FedErrorKind.InvalidArgument, $"The {what} '{folder}' is a file; give a folder.", folder);
+            }
+
+            FileWrites.Guard(folder, () =>
+            {
+                Directory.CreateDirectory(folder);
+                var probe = Path.Combine(folder, $".fedps-probe-{Environment.ProcessId}-{Guid.NewGuid():N}");
+                File.WriteAllBytes(probe, []);
+                File.Delete(probe);
+            });
+        }
+    }
+
+    private void RunOne(PlannedRun run, IExperimentObserver observer, CancellationToken cancel)
+    {
+        switch (store.Claim(run))
+        {
+            case RunClaim.AlreadyComplete:
+                observer.RunFinished(run, store.GetRuns(key: run.Key).Single(), skipped: true);
+                return;
+            case RunClaim.HeldElsewhere held:
+                observer.RunHeldElsewhere(run, held.Owner);
+                return;
+            case RunClaim.Claimed claimed:
+                // Whatever happens from here, the run leaves the running state (the hook covers the process exiting).
+                using (ProcessExitHook.Register(() => store.Finish(claimed.Id, RunStatus.Interrupted, error: "The process exited during the run.")))
+                {
+                    try
+                    {
+                        Execute(run, claimed, observer, cancel);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        store.Finish(claimed.Id, RunStatus.Interrupted);
+                        throw;
+                    }
+                    catch (Exception ex)
+                    {
+                        store.Finish(claimed.Id, RunStatus.Failed, error: ex.Message);
+                        observer.RunFailed(run, ex);
+                    }
+                }
+
+                return;
+        }
+    }
+
+    private void Execute(PlannedRun run, RunClaim.Claimed claimed, IExperimentObserver observer, CancellationToken cancel)
+    {
         var spec = run.Spec;
         var (train, test) = spec.Dataset.Carve(Dataset(spec.Dataset.Name, spec.Dataset.TrainSplit), Dataset(spec.Dataset.Name, spec.Dataset.TestSplit));
         var model = new FedModel(spec.Model with { InputShape = train.Shape, Classes = train.ClassCount }, spec.Seed);
@@ -144,50 +223,39 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
             .Select(d => new FedClient(d, spec.CreateLocalTraining())).ToArray();
         using var server = new FedServer(model, clients, spec.Strategy.Create(), test, spec.SampleFraction, spec.Seed, name: run.Name, stages: spec.Stages());
 
+        // A checkpoint is this run's only if the run had started in this store: a planned run's checkpoint is left
+        // over from an earlier store (deleted, or another -Database with the same checkpoint folder).
         var checkpoint = Path.Combine(options.CheckpointDirectory, run.Key + ".safetensors");
-        if (stored is not null && File.Exists(checkpoint))
+        if (claimed.Previous != RunStatus.Planned && File.Exists(checkpoint))
         {
             Checkpoint.Restore(server, checkpoint, run.ConfigJson);
         }
 
-        var runId = store.BeginRun(run, server.Round);
+        store.TrimRounds(claimed.Id, server.Round);
         observer.RunStarted(run, server.Round);
         var log = options.LogDirectory is null ? null : new TensorBoardLog(Path.Combine(options.LogDirectory, run.Name.Replace('/', '_')));
-        try
+        var progress = new StepProgress(step => observer.LocalStep(run, step));
+        while (server.Round < spec.Rounds)
         {
-            var progress = new StepProgress(step => observer.LocalStep(run, step));
-            while (server.Round < spec.Rounds)
+            var number = server.Round + 1;
+            var last = number == spec.Rounds;
+            var result = server.RunRound(progress, cancel, evaluate: last || number % spec.EvalEvery == 0);
+
+            // Store first, checkpoint second: a crash between them leaves the store one round ahead, and
+            // resuming from the older checkpoint drops that round and recomputes it identically. The other
+            // order would skip the round in the store.
+            store.AddRound(claimed.Id, result);
+            if (last || number % spec.CheckpointEvery == 0)
             {
-                var number = server.Round + 1;
-                var last = number == spec.Rounds;
-                var result = server.RunRound(progress, cancel, evaluate: last || number % spec.EvalEvery == 0);
-
-                // Store first, checkpoint second: a crash between them leaves the store one round ahead, and
-                // resuming from the older checkpoint drops that round and recomputes it identically. The other
-                // order would skip the round in the store.
-                store.AddRound(runId, result);
-                if (last || number % spec.CheckpointEvery == 0)
-                {
-                    Checkpoint.Save(server, checkpoint, run.ConfigJson);
-                }
-
-                log?.Write(result);
-                observer.RoundCompleted(run, result);
+                Checkpoint.Save(server, checkpoint, run.ConfigJson);
             }
 
-            store.Finish(runId, "complete", Checkpoint.Fingerprint(server.Strategy.Global.Values));
-            observer.RunFinished(run, store.GetRuns(key: run.Key).Single(), skipped: false);
+            log?.Write(result);
+            observer.RoundCompleted(run, result);
         }
-        catch (OperationCanceledException)
-        {
-            store.Finish(runId, "interrupted");
-            throw;
-        }
-        catch (FedPSException ex)
-        {
-            store.Finish(runId, "failed", error: ex.Message);
-            observer.RunFailed(run, ex);
-        }
+
+        store.Finish(claimed.Id, RunStatus.Complete, Checkpoint.Fingerprint(server.Strategy.Global.Values));
+        observer.RunFinished(run, store.GetRuns(key: run.Key).Single(), skipped: false);
     }
 
     private FedDataset Dataset(string name, string split) =>
@@ -196,36 +264,5 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
     private sealed class StepProgress(Action<RoundProgress> report) : IProgress<RoundProgress>
     {
         public void Report(RoundProgress value) => report(value);
-    }
-}
-
-/// <summary>The first setting two resolved configs (canonical JSON) disagree on, for error messages.</summary>
-public static class ConfigDiff
-{
-    public static string First(string oldJson, string newJson)
-    {
-        var a = System.Text.Json.Nodes.JsonNode.Parse(oldJson);
-        var b = System.Text.Json.Nodes.JsonNode.Parse(newJson);
-        return Walk(a, b, string.Empty) ?? "no setting differs";
-    }
-
-    private static string? Walk(System.Text.Json.Nodes.JsonNode? a, System.Text.Json.Nodes.JsonNode? b, string path)
-    {
-        if (a is System.Text.Json.Nodes.JsonObject x && b is System.Text.Json.Nodes.JsonObject y)
-        {
-            foreach (var key in x.Select(p => p.Key).Union(y.Select(p => p.Key)))
-            {
-                if (Walk(x[key], y[key], path.Length == 0 ? key : $"{path}.{key}") is { } found)
-                {
-                    return found;
-                }
-            }
-
-            return null;
-        }
-
-        var left = a?.ToJsonString() ?? "(none)";
-        var right = b?.ToJsonString() ?? "(none)";
-        return left == right ? null : $"{path} was {left}, is now {right}";
     }
 }

@@ -20,8 +20,7 @@ public sealed record FedRun
 
     public required int Seed { get; init; }
 
-    /// <summary>running, complete, interrupted or failed.</summary>
-    public required string Status { get; init; }
+    public required RunStatus Status { get; init; }
 
     public required int RoundsPlanned { get; init; }
 

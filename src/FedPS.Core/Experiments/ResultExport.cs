@@ -14,14 +14,8 @@ public static class ResultExport
 
     public static void Write(IReadOnlyList<FedRun> runs, string path, string format)
     {
-        var folder = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(folder))
-        {
-            throw new FedPSException(FedErrorKind.ObjectNotFound, $"The folder '{folder}' does not exist.", folder);
-        }
-
         var text = string.Equals(format, "Json", StringComparison.OrdinalIgnoreCase) ? Json(runs) : Csv(runs);
-        File.WriteAllText(path, text, new UTF8Encoding(false));
+        IO.FileWrites.Replace(path, temp => File.WriteAllText(temp, text, new UTF8Encoding(false)));
     }
 
     public static string Csv(IReadOnlyList<FedRun> runs)
@@ -37,7 +31,7 @@ public static class ResultExport
             {
                 IEnumerable<string> cells =
                 [
-                    Number(run.Id), run.Name, run.Experiment, run.Dataset, run.Strategy, Number(run.Seed), run.Status,
+                    Number(run.Id), run.Name, run.Experiment, run.Dataset, run.Strategy, Number(run.Seed), run.Status.ToText(),
                     .. parameters.Select(p => run.Parameters.GetValueOrDefault(p) ?? string.Empty),
                     Number(round.Round), Number(round.TrainLoss), Number(round.TestLoss), Number(round.TestAccuracy),
                     Number(round.BytesUp), Number(round.BytesDown), Number(round.Duration.TotalMilliseconds),
@@ -52,7 +46,7 @@ public static class ResultExport
     public static string Json(IReadOnlyList<FedRun> runs) =>
         JsonSerializer.Serialize(runs.Select(r => new
         {
-            r.Id, r.Key, r.Name, r.Experiment, r.Dataset, r.Strategy, r.Seed, r.Status, r.RoundsPlanned, r.Parameters,
+            r.Id, r.Key, r.Name, r.Experiment, r.Dataset, r.Strategy, r.Seed, Status = r.Status.ToText(), r.RoundsPlanned, r.Parameters,
             Config = JsonDocument.Parse(r.Config).RootElement, r.CreatedUtc, r.CompletedUtc, r.ParametersSha256, r.Error,
             Rounds = r.Rounds.Select(x => new
             {

@@ -7,12 +7,21 @@ namespace FedPS.Core.Experiments;
 
 /// <summary>
 /// The results store: one SQLite file (WAL mode) holding runs, their per-round and per-client metrics
-/// (schema in docs/results-store.md). Every write is one short IMMEDIATE transaction on its own pooled
-/// connection, so threads and processes can write to one store at once; a round's rows land together or not at all.
+/// (schema in docs/results-store.md). Every operation opens its own connection (no pool: a pooled connection
+/// would keep writing into a store deleted under it) and every write is one short IMMEDIATE transaction, so
+/// threads and processes can write to one store at once; a round's rows land together or not at all. The file is
+/// marked as FedPS's (<c>PRAGMA application_id</c>) and versioned (<c>PRAGMA user_version</c>): another
+/// application's database or a newer schema is refused, never written to.
 /// </summary>
 public sealed class ResultsStore
 {
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
+
+    /// <summary>"FedP": the SQLite header's application id of a FedPS store.</summary>
+    public const int ApplicationId = 0x46656450;
+
+    private const int SqliteCantOpen = 14;
+    private const int SqliteNotADatabase = 26;
 
     private const string Schema = """
         CREATE TABLE IF NOT EXISTS runs (
@@ -31,7 +40,8 @@ public sealed class ResultsStore
             updated_utc TEXT NOT NULL,
             completed_utc TEXT,
             parameters_sha256 TEXT,
-            error TEXT);
+            error TEXT,
+            owner TEXT);
         CREATE TABLE IF NOT EXISTS rounds (
             run_id INTEGER NOT NULL REFERENCES runs(id),
             round INTEGER NOT NULL,
@@ -57,26 +67,32 @@ public sealed class ResultsStore
             PRIMARY KEY (run_id, round, client_id));
         """;
 
-    private readonly string connectionString;
+    // Version 1 had no owner column.
+    private const string MigrateFrom1 = "ALTER TABLE runs ADD COLUMN owner TEXT;";
 
-    private ResultsStore(string path, bool readOnly)
+    private const string StoredColumns =
+        "id, key, name, status, (SELECT COALESCE(MAX(round), 0) FROM rounds WHERE run_id = runs.id), config, owner";
+
+    private readonly string connectionString;
+    private readonly SqliteOpenMode mode;
+
+    private ResultsStore(string path, SqliteOpenMode mode)
     {
         Path = path;
-        connectionString = new SqliteConnectionStringBuilder
-        {
-            DataSource = path,
-            Mode = readOnly ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWriteCreate,
-            DefaultTimeout = 60,
-            Pooling = true,
-        }.ToString();
+        this.mode = mode;
+        connectionString = ConnectionString(path, mode);
     }
 
     public string Path { get; }
 
-    /// <summary>Opens (creating if needed) a store for writing. Fails clearly on a missing folder or a read-only file.</summary>
+    /// <summary>
+    /// Opens (creating if needed, upgrading an older schema) a store for writing. Fails clearly, leaving the file
+    /// unchanged, on a missing folder, a read-only file, a file that is not SQLite or another application's database,
+    /// and a store written by a newer FedPS.
+    /// </summary>
     public static ResultsStore Open(string path)
     {
-        var full = System.IO.Path.GetFullPath(path);
+        var full = FullPath(path);
         var folder = System.IO.Path.GetDirectoryName(full)!;
         if (!Directory.Exists(folder))
         {
@@ -90,82 +106,112 @@ public sealed class ResultsStore
                 $"The results store '{path}' is read-only; make it writable or give another -Database.", path);
         }
 
-        var store = new ResultsStore(full, readOnly: false);
-        store.Execute(connection =>
+        var creator = new ResultsStore(full, SqliteOpenMode.ReadWriteCreate);
+        creator.Execute(connection =>
         {
-            using var wal = connection.CreateCommand();
-            wal.CommandText = "PRAGMA journal_mode=WAL;";
-            wal.ExecuteNonQuery();
             using var transaction = connection.BeginTransaction(deferred: false);
-            using var create = connection.CreateCommand();
-            create.Transaction = transaction;
-            create.CommandText = Schema + $"PRAGMA user_version = {SchemaVersion};";
-            create.ExecuteNonQuery();
+            var version = creator.CheckIdentity(connection, transaction, allowEmpty: true);
+            if (version < SchemaVersion)
+            {
+                Run(connection, transaction, (version == 0 ? Schema : MigrateFrom1) +
+                    $"PRAGMA user_version = {SchemaVersion}; PRAGMA application_id = {ApplicationId};");
+            }
+
             transaction.Commit();
+            Run(connection, null, "PRAGMA journal_mode=WAL;");
         });
-        return store;
+        return new ResultsStore(full, SqliteOpenMode.ReadWrite);
     }
 
-    /// <summary>Opens an existing store for reading.</summary>
+    /// <summary>Opens an existing store for reading; the same file checks as <see cref="Open"/>, and the file is never changed.</summary>
     public static ResultsStore OpenExisting(string path)
     {
-        var full = System.IO.Path.GetFullPath(path);
+        var full = FullPath(path);
         if (!File.Exists(full))
         {
             throw new FedPSException(FedErrorKind.ObjectNotFound, $"The results store '{path}' does not exist.", path);
         }
 
-        return new ResultsStore(full, readOnly: IsReadOnly(full));
+        var store = new ResultsStore(full, IsReadOnly(full) ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite);
+        store.Execute(connection => store.CheckIdentity(connection, null, allowEmpty: false));
+        return store;
     }
 
     /// <summary>The stored run with this key, without its rounds; null if there is none.</summary>
     public StoredRun? Find(string key) => Execute(connection =>
+        Stored(connection, null, "key = $key", ("$key", key)).SingleOrDefault());
+
+    /// <summary>The stored runs of an experiment, without their rounds.</summary>
+    public IReadOnlyList<StoredRun> RunsOf(string experiment) => Execute(connection =>
+        Stored(connection, null, "experiment = $experiment", ("$experiment", experiment)));
+
+    /// <summary>
+    /// Registers the runs of a sweep as planned, in one transaction with <paramref name="check"/> (which sees the
+    /// experiment's stored runs and throws to refuse): two processes starting one sweep at once cannot both pass
+    /// the check, and a refused start leaves the store unchanged. Runs already stored keep their rows.
+    /// </summary>
+    public void Register(IReadOnlyList<PlannedRun> runs, Action<IReadOnlyList<StoredRun>> check) => Execute(connection =>
     {
-        using var command = connection.CreateCommand();
-        command.CommandText = "SELECT id, status, (SELECT COALESCE(MAX(round), 0) FROM rounds WHERE run_id = runs.id) FROM runs WHERE key = $key";
-        command.Parameters.AddWithValue("$key", key);
-        using var reader = command.ExecuteReader();
-        return reader.Read() ? new StoredRun(reader.GetInt64(0), key, reader.GetString(1), reader.GetInt32(2)) : null;
+        using var transaction = connection.BeginTransaction(deferred: false);
+        var stored = runs.Select(r => r.Experiment).Distinct()
+            .SelectMany(e => Stored(connection, transaction, "experiment = $experiment", ("$experiment", e)))
+            .ToArray();
+        check(stored);
+        foreach (var run in runs)
+        {
+            Insert(connection, transaction, run);
+        }
+
+        transaction.Commit();
     });
 
-    /// <summary>Registers a run (or takes over its row on resume), marks it running, and drops any rounds after <paramref name="keepRounds"/>.</summary>
-    public long BeginRun(PlannedRun run, int keepRounds)
+    /// <summary>
+    /// Takes a run for this process (registering it if needed): a planned, failed or interrupted run, or a running
+    /// one whose owner is gone, becomes running with this process as its owner. A complete run, or one running in a
+    /// live process, is not taken.
+    /// </summary>
+    public RunClaim Claim(PlannedRun run) => Execute(connection =>
     {
-        var now = Now();
-        return Execute(connection => InTransaction(connection, transaction =>
+        using var transaction = connection.BeginTransaction(deferred: false);
+        Insert(connection, transaction, run);
+        var stored = Stored(connection, transaction, "key = $key", ("$key", run.Key)).Single();
+        RunClaim claim = stored switch
         {
-            using var upsert = connection.CreateCommand();
-            upsert.Transaction = transaction;
-            upsert.CommandText = """
-                INSERT INTO runs (key, name, experiment, dataset, strategy, seed, parameters, config, status, rounds_planned, created_utc, updated_utc)
-                VALUES ($key, $name, $experiment, $dataset, $strategy, $seed, $parameters, $config, 'running', $rounds, $now, $now)
-                ON CONFLICT(key) DO UPDATE SET status = 'running', updated_utc = $now, completed_utc = NULL, error = NULL
-                RETURNING id;
-                """;
-            upsert.Parameters.AddWithValue("$key", run.Key);
-            upsert.Parameters.AddWithValue("$name", run.Name);
-            upsert.Parameters.AddWithValue("$experiment", run.Experiment);
-            upsert.Parameters.AddWithValue("$dataset", run.Dataset);
-            upsert.Parameters.AddWithValue("$strategy", run.Strategy);
-            upsert.Parameters.AddWithValue("$seed", run.Seed);
-            upsert.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(run.Parameters));
-            upsert.Parameters.AddWithValue("$config", run.ConfigJson);
-            upsert.Parameters.AddWithValue("$rounds", run.Rounds);
-            upsert.Parameters.AddWithValue("$now", now);
-            var id = (long)upsert.ExecuteScalar()!;
-            foreach (var table in new[] { "client_rounds", "rounds" })
-            {
-                using var trim = connection.CreateCommand();
-                trim.Transaction = transaction;
-                trim.CommandText = $"DELETE FROM {table} WHERE run_id = $id AND round > $keep";
-                trim.Parameters.AddWithValue("$id", id);
-                trim.Parameters.AddWithValue("$keep", keepRounds);
-                trim.ExecuteNonQuery();
-            }
+            { Status: RunStatus.Complete } => new RunClaim.AlreadyComplete(stored.Id),
+            { Status: RunStatus.Running, Owner: { } owner } when owner != RunOwner.Current && owner.IsAlive() => new RunClaim.HeldElsewhere(owner),
+            _ when RunStates.Claimable.Contains(stored.Status) => new RunClaim.Claimed(stored.Id, stored.Status, stored.LastRound),
+            _ => throw new FedPSException(FedErrorKind.InvalidData, $"Run '{run.Name}' has the status '{stored.Status}', which FedPS cannot resume.", run.Name),
+        };
+        if (claim is RunClaim.Claimed)
+        {
+            using var update = Command(connection, transaction, """
+                UPDATE runs SET status = $status, owner = $owner, updated_utc = $now, completed_utc = NULL, error = NULL WHERE id = $id
+                """);
+            update.Parameters.AddWithValue("$status", RunStatus.Running.ToText());
+            update.Parameters.AddWithValue("$owner", RunOwner.Current.ToString());
+            update.Parameters.AddWithValue("$now", Now());
+            update.Parameters.AddWithValue("$id", stored.Id);
+            update.ExecuteNonQuery();
+        }
 
-            return id;
-        }));
-    }
+        transaction.Commit();
+        return claim;
+    });
+
+    /// <summary>Drops a resumed run's rounds after <paramref name="keepRounds"/> (those stored after its last checkpoint).</summary>
+    public void TrimRounds(long runId, int keepRounds) => Execute(connection =>
+    {
+        using var transaction = connection.BeginTransaction(deferred: false);
+        foreach (var table in new[] { "client_rounds", "rounds" })
+        {
+            using var trim = Command(connection, transaction, $"DELETE FROM {table} WHERE run_id = $id AND round > $keep");
+            trim.Parameters.AddWithValue("$id", runId);
+            trim.Parameters.AddWithValue("$keep", keepRounds);
+            trim.ExecuteNonQuery();
+        }
+
+        transaction.Commit();
+    });
 
     /// <summary>Writes a round and its clients' rows in one transaction.</summary>
     public void AddRound(long runId, RoundResult round) => Execute(connection => InTransaction(connection, transaction =>
@@ -214,22 +260,32 @@ public sealed class ResultsStore
         return 0;
     }));
 
-    /// <summary>Sets a run's final status: complete (with its parameter fingerprint), interrupted or failed.</summary>
-    public void Finish(long runId, string status, string? parametersSha256 = null, string? error = null) => Execute(connection =>
+    /// <summary>
+    /// Ends a run this process holds: complete (with its parameter fingerprint), failed (with the error) or
+    /// interrupted. Only a running run moves; false when it was not running (already ended).
+    /// </summary>
+    public bool Finish(long runId, RunStatus status, string? parametersSha256 = null, string? error = null)
     {
-        using var update = connection.CreateCommand();
-        update.CommandText = """
-            UPDATE runs SET status = $status, updated_utc = $now, parameters_sha256 = COALESCE($sha, parameters_sha256), error = $error,
-                completed_utc = CASE WHEN $status = 'complete' THEN $now ELSE NULL END
-            WHERE id = $id;
-            """;
-        update.Parameters.AddWithValue("$status", status);
-        update.Parameters.AddWithValue("$now", Now());
-        update.Parameters.AddWithValue("$sha", (object?)parametersSha256 ?? DBNull.Value);
-        update.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
-        update.Parameters.AddWithValue("$id", runId);
-        return update.ExecuteNonQuery();
-    });
+        if (!RunStates.Final.Contains(status))
+        {
+            throw new ArgumentOutOfRangeException(nameof(status), status, "A run ends complete, failed or interrupted.");
+        }
+
+        return Execute(connection =>
+        {
+            using var update = Command(connection, null, """
+                UPDATE runs SET status = $status, updated_utc = $now, parameters_sha256 = COALESCE($sha, parameters_sha256), error = $error,
+                    completed_utc = CASE WHEN $status = 'complete' THEN $now ELSE NULL END
+                WHERE id = $id AND status = 'running';
+                """);
+            update.Parameters.AddWithValue("$status", status.ToText());
+            update.Parameters.AddWithValue("$now", Now());
+            update.Parameters.AddWithValue("$sha", (object?)parametersSha256 ?? DBNull.Value);
+            update.Parameters.AddWithValue("$error", (object?)error ?? DBNull.Value);
+            update.Parameters.AddWithValue("$id", runId);
+            return update.ExecuteNonQuery() == 1;
+        });
+    }
 
     /// <summary>Runs with their rounds (and clients' rows), optionally only those of one experiment or the one with a key.</summary>
     public IReadOnlyList<FedRun> GetRuns(string? experiment = null, string? key = null) => Execute(connection =>
@@ -325,7 +381,7 @@ public sealed class ResultsStore
                     Seed = reader.GetInt32(6),
                     Parameters = JsonSerializer.Deserialize<Dictionary<string, string>>(reader.GetString(7))!,
                     Config = reader.GetString(8),
-                    Status = reader.GetString(9),
+                    Status = RunStates.Parse(reader.GetString(9)),
                     RoundsPlanned = reader.GetInt32(10),
                     CreatedUtc = ParseTime(reader.GetString(11)),
                     CompletedUtc = reader.IsDBNull(12) ? null : ParseTime(reader.GetString(12)),
@@ -347,10 +403,148 @@ public sealed class ResultsStore
             connection.Open();
             return work(connection);
         }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteCantOpen && mode == SqliteOpenMode.ReadWriteCreate)
+        {
+            throw new FedPSException(FedErrorKind.PermissionDenied,
+                $"Cannot create the results store '{Path}': SQLite cannot open it for writing (does its folder take files?).", Path, ex);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteCantOpen && !File.Exists(Path))
+        {
+            throw new FedPSException(FedErrorKind.ObjectNotFound,
+                $"The results store '{Path}' no longer exists (was it deleted while in use?); nothing was written.", Path, ex);
+        }
+        catch (SqliteException ex) when (ex.SqliteErrorCode == SqliteNotADatabase)
+        {
+            throw new FedPSException(FedErrorKind.InvalidData,
+                $"'{Path}' is not a SQLite database, so not a FedPS results store; give another -Database.", Path, ex);
+        }
         catch (SqliteException ex)
         {
             throw new FedPSException(FedErrorKind.ResourceUnavailable, $"The results store '{Path}' could not be used: {ex.Message}", Path, ex);
         }
+    }
+
+    /// <summary>
+    /// The schema version of a FedPS store (0 for an empty file), after checking the file is one: another
+    /// application's database (any table, no FedPS mark) and a newer FedPS's schema are refused.
+    /// </summary>
+    private int CheckIdentity(SqliteConnection connection, SqliteTransaction? transaction, bool allowEmpty)
+    {
+        var application = Convert.ToInt64(Scalar(connection, transaction, "PRAGMA application_id"), CultureInfo.InvariantCulture);
+        var version = (int)Convert.ToInt64(Scalar(connection, transaction, "PRAGMA user_version"), CultureInfo.InvariantCulture);
+        var tables = new List<string>();
+        using (var list = Command(connection, transaction, "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name"))
+        using (var reader = list.ExecuteReader())
+        {
+            while (reader.Read())
+            {
+                tables.Add(reader.GetString(0));
+            }
+        }
+
+        // Stores written before the application id was set: schema 1 with FedPS's tables.
+        var ours = application == ApplicationId || (application == 0 && version == 1 && tables.Contains("runs") && tables.Contains("rounds"));
+        if (ours && version > SchemaVersion)
+        {
+            throw new FedPSException(FedErrorKind.InvalidData,
+                $"The results store '{Path}' has schema version {version}, written by a newer FedPS; this FedPS reads versions up to {SchemaVersion}. Update FedPS.", Path);
+        }
+
+        if (ours)
+        {
+            return version;
+        }
+
+        if (application == 0 && version == 0 && tables.Count == 0)
+        {
+            return allowEmpty
+                ? 0
+                : throw new FedPSException(FedErrorKind.InvalidData, $"'{Path}' is an empty SQLite file, not a FedPS results store.", Path);
+        }
+
+        throw new FedPSException(FedErrorKind.InvalidData,
+            $"'{Path}' is a SQLite database of another application (application id {application}, tables: " +
+            $"{(tables.Count == 0 ? "none" : string.Join(", ", tables))}), not a FedPS results store; FedPS leaves it unchanged. Give another -Database.",
+            Path);
+    }
+
+    private static IReadOnlyList<StoredRun> Stored(SqliteConnection connection, SqliteTransaction? transaction, string where,
+        params (string Name, object Value)[] parameters)
+    {
+        using var command = Command(connection, transaction, $"SELECT {StoredColumns} FROM runs WHERE {where} ORDER BY id");
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value);
+        }
+
+        using var reader = command.ExecuteReader();
+        var runs = new List<StoredRun>();
+        while (reader.Read())
+        {
+            runs.Add(new StoredRun(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), RunStates.Parse(reader.GetString(3)),
+                reader.GetInt32(4), reader.GetString(5), RunOwner.Parse(reader.IsDBNull(6) ? null : reader.GetString(6))));
+        }
+
+        return runs;
+    }
+
+    /// <summary>Adds a run as planned unless its key is stored already.</summary>
+    private static void Insert(SqliteConnection connection, SqliteTransaction transaction, PlannedRun run)
+    {
+        var now = Now();
+        using var insert = Command(connection, transaction, """
+            INSERT INTO runs (key, name, experiment, dataset, strategy, seed, parameters, config, status, rounds_planned, created_utc, updated_utc)
+            VALUES ($key, $name, $experiment, $dataset, $strategy, $seed, $parameters, $config, $status, $rounds, $now, $now)
+            ON CONFLICT(key) DO NOTHING;
+            """);
+        insert.Parameters.AddWithValue("$key", run.Key);
+        insert.Parameters.AddWithValue("$name", run.Name);
+        insert.Parameters.AddWithValue("$experiment", run.Experiment);
+        insert.Parameters.AddWithValue("$dataset", run.Dataset);
+        insert.Parameters.AddWithValue("$strategy", run.Strategy);
+        insert.Parameters.AddWithValue("$seed", run.Seed);
+        insert.Parameters.AddWithValue("$parameters", JsonSerializer.Serialize(run.Parameters));
+        insert.Parameters.AddWithValue("$config", run.ConfigJson);
+        insert.Parameters.AddWithValue("$status", RunStatus.Planned.ToText());
+        insert.Parameters.AddWithValue("$rounds", run.Rounds);
+        insert.Parameters.AddWithValue("$now", now);
+        insert.ExecuteNonQuery();
+    }
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = sql;
+        return command;
+    }
+
+    private static object? Scalar(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        using var command = Command(connection, transaction, sql);
+        return command.ExecuteScalar();
+    }
+
+    private static void Run(SqliteConnection connection, SqliteTransaction? transaction, string sql)
+    {
+        using var command = Command(connection, transaction, sql);
+        command.ExecuteNonQuery();
+    }
+
+    private static string ConnectionString(string path, SqliteOpenMode mode) => new SqliteConnectionStringBuilder
+    {
+        DataSource = path,
+        Mode = mode,
+        DefaultTimeout = 60,
+        Pooling = false,
+    }.ToString();
+
+    private static string FullPath(string path)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        return Directory.Exists(full)
+            ? throw new FedPSException(FedErrorKind.InvalidArgument, $"The results store '{path}' is a folder; give the path of a .sqlite file.", path)
+            : full;
     }
 
     private void Execute(Action<SqliteConnection> work) => Execute(connection =>
@@ -384,5 +578,17 @@ public sealed class ResultsStore
     private static DateTime ParseTime(string text) => DateTime.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
 }
 
-/// <summary>A run's row as the runner needs it to resume: its id, status and last stored round.</summary>
-public sealed record StoredRun(long Id, string Key, string Status, int LastRound);
+/// <summary>A run's row as the runner needs it: id, key, name, status, last stored round, resolved config and owner.</summary>
+public sealed record StoredRun(long Id, string Key, string Name, RunStatus Status, int LastRound, string Config, RunOwner? Owner);
+
+/// <summary>What <see cref="ResultsStore.Claim"/> got: the run, or why not.</summary>
+public abstract record RunClaim
+{
+    /// <summary>The run is this process's now; it was <paramref name="Previous"/> with <paramref name="LastRound"/> rounds stored.</summary>
+    public sealed record Claimed(long Id, RunStatus Previous, int LastRound) : RunClaim;
+
+    public sealed record AlreadyComplete(long Id) : RunClaim;
+
+    /// <summary>Another live process is running it.</summary>
+    public sealed record HeldElsewhere(RunOwner Owner) : RunClaim;
+}

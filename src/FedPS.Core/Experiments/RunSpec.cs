@@ -69,9 +69,14 @@ public sealed record RunSpec
         "model.inputShape", "model.classes", "training.optimizer",
     };
 
-    /// <summary>Checks every value and canonicalises names against the engine's catalogs.</summary>
+    /// <summary>
+    /// Checks every value and canonicalises names against the engine's catalogs, and checks the run against its
+    /// dataset's known shape and size (from the catalog, without reading the data): whatever a run would refuse at
+    /// its start is refused here, in the plan, before a store is created.
+    /// </summary>
     public RunSpec Validated()
     {
+        RequireNameIsPlain(Name);
         RequireAtLeast(Clients, 1, nameof(Clients));
         RequireAtLeast(Rounds, 1, nameof(Rounds));
         RequireAtLeast(EvalEvery, 1, nameof(EvalEvery));
@@ -82,20 +87,25 @@ public sealed record RunSpec
                 FormattableString.Invariant($"SampleFraction must be in (0, 1] (got {SampleFraction})."), SampleFraction);
         }
 
-        if (Model.HiddenSizes.Any(h => h < 1))
+        var dataset = Dataset.Validated();
+        var partition = Partition.Validated();
+        var model = Model with { Architecture = ModelSpec.Canonical(Model.Architecture) };
+        CheckAgainst(DatasetCatalog.Get(dataset.Name), dataset, partition, model);
+        var optimizer = Optimizer.Validated();
+        var strategy = Strategy.Validated();
+        using (var probe = strategy.Create())
         {
-            throw new FedPSException(FedErrorKind.InvalidArgument,
-                $"HiddenSizes must all be at least 1 (got {string.Join(", ", Model.HiddenSizes)}).", Model.HiddenSizes);
+            probe.Check(new FederationShape(Clients, ClientSampler.Count(Clients, SampleFraction), [optimizer.Name]));
         }
 
         return this with
         {
-            Dataset = Dataset.Validated(),
-            Partition = Partition.Validated(),
-            Model = Model with { Architecture = ModelSpec.Canonical(Model.Architecture) },
+            Dataset = dataset,
+            Partition = partition,
+            Model = model,
             Training = Training.Validated(),
-            Optimizer = Optimizer.Validated(),
-            Strategy = Strategy.Validated(),
+            Optimizer = optimizer,
+            Strategy = strategy,
             Privacy = (PrivacyOptions?)Privacy?.Validated(),
             Compression = (CompressionOptions?)Compression?.Validated(),
             Attack = (AttackOptions?)Attack?.Validated(),
@@ -112,6 +122,35 @@ public sealed record RunSpec
 
     /// <summary>The local training spec with the optimizer section applied.</summary>
     public LocalTrainingSpec CreateLocalTraining() => Training with { Optimizer = Optimizer };
+
+    private void CheckAgainst(DatasetDefinition definition, DatasetSpec dataset, PartitionSpec partition, ModelSpec model)
+    {
+        var samples = definition.Shape.CountOf(dataset.TrainSplit);
+        if (Clients > samples)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"Clients must be at most {samples}, the samples in the {dataset.TrainSplit} split of {definition.Name}: every client needs one (got {Clients}).", Clients);
+        }
+
+        partition.CreatePartitioner().CheckSizes(samples, Clients);
+        if (model.Architecture == "Gpt")
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"The architecture 'Gpt' reads token sequences, but {definition.Name} holds images; experiment configs train Mlp or Cnn models.", model.Architecture);
+        }
+
+        (model with { InputShape = definition.Shape.SampleShape, Classes = definition.ClassNames.Count }).Validated();
+    }
+
+    // The name becomes part of run names, log folder names and error messages.
+    private static void RequireNameIsPlain(string name)
+    {
+        if (name.Length is 0 or > 200 || name.Any(char.IsControl))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"Name must be 1 to 200 characters without control characters (got '{name.ReplaceLineEndings(" ").Replace('\0', ' ')}').", name);
+        }
+    }
 
     private static void RequireAtLeast(int value, int minimum, string name)
     {

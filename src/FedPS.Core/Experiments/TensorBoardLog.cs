@@ -13,7 +13,7 @@ public sealed class TensorBoardLog
 
     public TensorBoardLog(string folder)
     {
-        Directory.CreateDirectory(folder);
+        IO.FileWrites.Guard(folder, () => Directory.CreateDirectory(folder));
         writer = torch.utils.tensorboard.SummaryWriter(folder);
     }
 

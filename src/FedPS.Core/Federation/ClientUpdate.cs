@@ -9,7 +9,9 @@ namespace FedPS.Core.Federation;
 /// </summary>
 public sealed class ClientUpdate : IDisposable
 {
-    public ClientUpdate(int clientId, int sampleCount, ParameterSet parameters, ParameterSet? baseline = null, RoundContext? round = null)
+    /// <param name="updateNorm">‖parameters − baseline‖ when the caller already knows it; computed otherwise.</param>
+    public ClientUpdate(int clientId, int sampleCount, ParameterSet parameters, ParameterSet? baseline = null, RoundContext? round = null,
+        double? updateNorm = null)
     {
         if (sampleCount < 1)
         {
@@ -22,7 +24,7 @@ public sealed class ClientUpdate : IDisposable
         Parameters = parameters;
         Baseline = baseline;
         Round = round;
-        UpdateNorm = baseline is null ? parameters.Norm() : parameters.DistanceTo(baseline);
+        UpdateNorm = updateNorm ?? (baseline is null ? parameters.Norm() : parameters.DistanceTo(baseline));
     }
 
     public int ClientId { get; }

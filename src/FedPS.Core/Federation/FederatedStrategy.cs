@@ -62,8 +62,16 @@ public abstract class FederatedStrategy : IDisposable
     public virtual bool AveragesModels => false;
 
     /// <summary>
-    /// Takes the initial parameters and the federation: every client, and how many are sampled per round (for
-    /// rules whose validity depends on it, such as Krum's). Fails clearly on a federation the strategy cannot run.
+    /// Fails clearly on a federation the strategy cannot run (FedSophia's clients must train with Sophia; Krum needs
+    /// 2f + 3 updates per round). Called before <see cref="Initialize"/> by the server, and by experiment plans with
+    /// the planned federation, so a sweep refuses such a run before anything starts.
+    /// </summary>
+    public virtual void Check(FederationShape federation)
+    {
+    }
+
+    /// <summary>
+    /// Takes the initial parameters and the federation: every client, and how many are sampled per round.
     /// </summary>
     public virtual void Initialize(ParameterSet initial, IReadOnlyList<FedClient> clients, int clientsPerRound) =>
         ReplaceGlobal(initial.Clone());
@@ -211,4 +219,11 @@ public sealed class BufferedAggregation(FederatedStrategy strategy, RoundContext
     public override void Add(ClientUpdate update) => updates.Add(update);
 
     public override ParameterSet? Complete(IReadOnlyList<ClientFailure> failures) => strategy.Aggregate(Round, updates, failures);
+}
+
+/// <summary>What a strategy may need to know of a federation before it runs: how many clients, how many per round, and how they train.</summary>
+public sealed record FederationShape(int Clients, int ClientsPerRound, IReadOnlyList<string> Optimizers)
+{
+    public static FederationShape Of(IReadOnlyList<FedClient> clients, int clientsPerRound) =>
+        new(clients.Count, clientsPerRound, clients.Select(c => c.Training.Optimizer.Name).Distinct().ToArray());
 }

@@ -55,13 +55,15 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
         var trainLoss = MeanLoss(losses, steps, client.Id, round.Number);
         var payload = update.Payload();
         var sent = payload ?? ParameterSet.From(Worker, trainableOnly: true);
-        if (!sent.AllFinite())
+        var baseline = payload is null ? assignment.Start : null;
+        var norm = baseline is null ? sent.Norm() : sent.DistanceTo(baseline);
+        if (!double.IsFinite(norm) && !sent.AllFinite()) // a finite norm already shows every value is finite
         {
             sent.Dispose();
             throw new FedDivergenceException(client.Id, round.Number, steps, double.NaN);
         }
 
-        return new ClientUpdate(client.Id, client.SampleCount, sent, payload is null ? assignment.Start : null, round)
+        return new ClientUpdate(client.Id, client.SampleCount, sent, baseline, round, norm)
         {
             TrainLoss = trainLoss,
             Steps = steps,

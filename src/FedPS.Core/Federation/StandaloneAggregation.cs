@@ -26,6 +26,7 @@ public static class StandaloneAggregation
         {
             var first = updates[0];
             using var start = global?.Clone() ?? first.Baseline?.Clone() ?? first.Parameters.Map((_, v) => zeros_like(v));
+            strategy.Check(new FederationShape(updates.Count, updates.Count, []));
             strategy.Initialize(start, [], updates.Count);
         }
 

@@ -88,6 +88,14 @@ public sealed class FedModel
             return;
         }
 
+        if (data.IsSequence)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"'{data.Name}' holds token sequences (text); the {Architecture} model reads images. " +
+                "Train a language model on text: New-FedModel -Architecture Gpt, or pipe the text task into New-FedModel -Architecture Gpt.",
+                data.Name);
+        }
+
         if (!data.Shape.SequenceEqual(Spec.InputShape) || data.ClassCount != Spec.Classes)
         {
             throw new FedPSException(FedErrorKind.InvalidArgument,

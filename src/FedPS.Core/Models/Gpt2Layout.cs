@@ -75,6 +75,11 @@ public static class Gpt2Layout
             : throw new FedPSException(FedErrorKind.InvalidData,
                 $"The checkpoint '{source}' has no tensor '{name}' (nor '{Prefix}{name}'); it is not a GPT-2 checkpoint of this size.", source);
 
+        Tensor Shaped(string name, params long[] shape) => Get(name) is var t && t.shape.SequenceEqual(shape)
+            ? t
+            : throw new FedPSException(FedErrorKind.InvalidData,
+                $"The checkpoint '{source}' has '{name}' shaped [{string.Join(", ", t.shape)}], not [{string.Join(", ", shape)}] as its config (n_embd {config.Embedding}) says.", source);
+
         using var _ = no_grad();
         var d = config.Embedding;
         var result = new Dictionary<string, Tensor>
@@ -93,8 +98,9 @@ public static class Gpt2Layout
                 result[p + norm + ".bias"] = Get(p + norm + ".bias").clone();
             }
 
-            var qkv = Get(p + "attn.c_attn.weight").t().split(d, 0);
-            var qkvBias = Get(p + "attn.c_attn.bias").split(d, 0);
+            // q, k and v are split from one tensor: its shape must match the config's width first.
+            var qkv = Shaped(p + "attn.c_attn.weight", d, 3 * d).t().split(d, 0);
+            var qkvBias = Shaped(p + "attn.c_attn.bias", 3 * d).split(d, 0);
             string[] projections = ["q_proj", "k_proj", "v_proj"];
             for (var j = 0; j < 3; j++)
             {

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TorchSharp;
-using TorchSharp.PyBridge;
+using FedPS.Core.IO;
 using static TorchSharp.torch;
 
 namespace FedPS.Core.Models;
@@ -15,14 +15,25 @@ public static class GptCheckpoint
     public const string WeightsFile = "model.safetensors";
     public const string ConfigFile = "config.json";
 
+    private const int MaxConfigBytes = 1 << 20;
+
     /// <summary>Writes the weights (LoRA adapters merged in) and the config into <paramref name="folder"/>.</summary>
     public static void Save(string folder, IReadOnlyDictionary<string, Tensor> weights, GptConfig config, LoraSpec? lora)
     {
-        Directory.CreateDirectory(folder);
+        if (File.Exists(folder))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument, $"Cannot write a checkpoint folder at '{folder}': it is a file.", folder);
+        }
+
+        FileWrites.Guard(folder, () => Directory.CreateDirectory(folder));
         var exported = Gpt2Layout.Export(weights, config, lora);
         try
         {
-            Safetensors.SaveStateDict(Path.Combine(folder, WeightsFile), exported.ToDictionary(p => p.Key, p => p.Value.cpu()));
+            FileWrites.Replace(Path.Combine(folder, WeightsFile), temp =>
+            {
+                using var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None);
+                SafetensorsFile.Write(file, exported.Select(p => (p.Key, p.Value)).ToArray(), new Dictionary<string, string> { ["format"] = "pt" });
+            });
         }
         finally
         {
@@ -42,7 +53,7 @@ public static class GptCheckpoint
             ["n_head"] = config.Heads,
             ["fedps_tokenizer"] = config.Tokenizer,
         };
-        File.WriteAllText(Path.Combine(folder, ConfigFile), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+        FileWrites.Replace(Path.Combine(folder, ConfigFile), temp => File.WriteAllText(temp, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
     }
 
     /// <summary>Reads config.json (GPT-2's keys; the tokenizer defaults to Gpt2 for a Hugging Face folder).</summary>
@@ -54,17 +65,23 @@ public static class GptCheckpoint
             throw new FedPSException(FedErrorKind.ObjectNotFound, $"'{folder}' is not a GPT checkpoint folder: '{path}' is missing.", path);
         }
 
+        if (new FileInfo(path).Length > MaxConfigBytes)
+        {
+            throw new FedPSException(FedErrorKind.LimitExceeded, $"'{path}' has more than {MaxConfigBytes:N0} bytes; a GPT config.json has a few hundred.", path);
+        }
+
         try
         {
-            var json = JsonNode.Parse(File.ReadAllText(path))!;
+            var json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
+                ?? throw new FedPSException(FedErrorKind.InvalidData, $"'{path}' is not a JSON object of GPT-2 settings.", path);
             int Read(string key) => json[key]?.GetValue<int>()
                 ?? throw new FedPSException(FedErrorKind.InvalidData, $"'{path}' has no '{key}'.", path);
             return new GptConfig(Read("vocab_size"), Read("n_positions"), Read("n_layer"), Read("n_head"), Read("n_embd"),
                 json["fedps_tokenizer"]?.GetValue<string>() ?? "Gpt2").Validated();
         }
-        catch (JsonException ex)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException or FormatException)
         {
-            throw new FedPSException(FedErrorKind.InvalidData, $"'{path}' is not valid JSON: {ex.Message}", path, ex);
+            throw new FedPSException(FedErrorKind.InvalidData, $"'{path}' is not a valid GPT-2 config.json: {ex.Message}", path, ex);
         }
     }
 
@@ -72,19 +89,20 @@ public static class GptCheckpoint
     public static FedModel Load(string folder, LoraSpec? lora, int seed)
     {
         var config = ReadConfig(folder);
+        var spec = ModelSpec.ForGpt(config, lora).Validated(); // a config too large for memory is refused before reading weights
         var path = Path.Combine(folder, WeightsFile);
         if (!File.Exists(path))
         {
             throw new FedPSException(FedErrorKind.ObjectNotFound, $"'{folder}' is not a GPT checkpoint folder: '{path}' is missing.", path);
         }
 
-        var checkpoint = Safetensors.LoadStateDict(path);
+        var checkpoint = SafetensorsFile.Load(path);
         try
         {
             var weights = Gpt2Layout.Import(checkpoint, config, path);
             try
             {
-                return new FedModel(ModelSpec.ForGpt(config, lora), seed, weights);
+                return new FedModel(spec, seed, weights);
             }
             finally
             {

@@ -27,7 +27,7 @@ public sealed record ModelSpec(string Architecture, int[] InputShape, int Classe
     /// <summary>Builds the network with weights drawn from <paramref name="seed"/>.</summary>
     public nn.Module<Tensor, Tensor> Build(int seed)
     {
-        Validate();
+        Validated();
         return TorchRandom.WithSeed(seed, () => Architecture switch
         {
             "Mlp" => (nn.Module<Tensor, Tensor>)new MlpNet(InputShape.Aggregate(1, (a, b) => a * b), HiddenSizes, Classes),
@@ -38,7 +38,11 @@ public sealed record ModelSpec(string Architecture, int[] InputShape, int Classe
 
     public static string Canonical(string architecture) => ArchitectureCatalog.Canonical(architecture);
 
-    private void Validate()
+    /// <summary>
+    /// Checks the spec can be built, before anything is allocated: sizes in range, and a parameter count (computed
+    /// without overflow) whose float32 weights fit in the memory available to the process.
+    /// </summary>
+    public ModelSpec Validated()
     {
         if (Classes < 2)
         {
@@ -64,6 +68,69 @@ public sealed record ModelSpec(string Architecture, int[] InputShape, int Classe
         {
             throw new FedPSException(FedErrorKind.InvalidArgument,
                 $"The Cnn needs images shaped channels×height×width (got {Describe(InputShape)}).", InputShape);
+        }
+
+        if (Architecture == "Cnn" && (InputShape[1] < 4 || InputShape[2] < 4))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"The Cnn pools twice by 2 and needs images of at least 4×4 (got {InputShape[1]}×{InputShape[2]}).", InputShape);
+        }
+
+        if (Architecture == "Mlp" && HiddenSizes.Any(h => h < 1))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"HiddenSizes must all be at least 1 (got {string.Join(", ", HiddenSizes)}).", HiddenSizes);
+        }
+
+        var available = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes;
+        var parameters = ParameterCount();
+        if (parameters > available / sizeof(float))
+        {
+            throw new FedPSException(FedErrorKind.LimitExceeded,
+                $"The {Architecture} model would have {(parameters == long.MaxValue ? "more than 9.2e18" : parameters.ToString("N0", System.Globalization.CultureInfo.InvariantCulture))} " +
+                $"parameters, more than the {available / (1L << 20):N0} MiB of memory available can hold as float32; make it smaller.", this);
+        }
+
+        return this;
+    }
+
+    /// <summary>The number of weights the network will have (long.MaxValue when that overflows), computed from the spec alone.</summary>
+    public long ParameterCount()
+    {
+        static long Linear(long inputs, long outputs) => (inputs * outputs) + outputs;
+        try
+        {
+            return checked(Architecture switch
+            {
+                "Mlp" => MlpCount(InputShape.Aggregate(1L, (a, b) => checked(a * b)), HiddenSizes, Classes),
+                "Cnn" => Linear(InputShape[0] * 25L, 32) + Linear(32 * 25L, 64) +
+                         Linear(64L * (InputShape[1] / 4) * (InputShape[2] / 4), 512) + Linear(512, Classes),
+                _ => GptCount(Gpt!),
+            });
+        }
+        catch (OverflowException)
+        {
+            return long.MaxValue;
+        }
+
+        static long MlpCount(long inputs, int[] hidden, int classes)
+        {
+            var total = 0L;
+            foreach (var width in hidden.Append(classes))
+            {
+                total = checked(total + Linear(inputs, width));
+                inputs = width;
+            }
+
+            return total;
+        }
+
+        // Embeddings, then per block: q, k, v, out (d×d), the MLP (d×4d, 4d×d) and two layer norms; the final norm.
+        static long GptCount(GptConfig c)
+        {
+            long d = c.Embedding;
+            var block = checked((4 * Linear(d, d)) + Linear(d, 4 * d) + Linear(4 * d, d) + (4 * d));
+            return checked(((c.VocabularySize + (long)c.ContextLength) * d) + (c.Layers * block) + (2 * d));
         }
     }
 

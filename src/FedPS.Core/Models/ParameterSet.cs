@@ -107,24 +107,25 @@ public sealed class ParameterSet : IDisposable
     }
 
     /// <summary>The L2 norm over every element of every tensor.</summary>
-    public double Norm()
+    public double Norm() => Math.Sqrt(SumOfSquares(Values.Select(v => v.square())));
+
+    /// <summary>
+    /// The L2 distance ‖this − <paramref name="other"/>‖ over all elements, in one host read. It is NaN or infinite
+    /// when an element of either set is, so a finite distance also shows both sets are finite.
+    /// </summary>
+    public double DistanceTo(ParameterSet other)
+    {
+        EnsureLike(other, "measure a distance");
+        return Math.Sqrt(SumOfSquares(Tensors.Select((t, i) => t.Value.sub(other.Tensors[i].Value).pow_(2))));
+    }
+
+    // Σ over tensors of their element sums, accumulated in float64, read once.
+    private static double SumOfSquares(IEnumerable<Tensor> squares)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        if (Tensors.Count == 0)
-        {
-            return 0;
-        }
-
-        var squares = stack(Tensors.Select(t => t.Value.to_type(ScalarType.Float64).square().sum()).ToArray());
-        return Math.Sqrt(squares.sum().item<double>());
-    }
-
-    /// <summary>The L2 distance ‖this − <paramref name="other"/>‖ over all elements.</summary>
-    public double DistanceTo(ParameterSet other)
-    {
-        using var difference = Subtract(other);
-        return difference.Norm();
+        var sums = squares.Select(s => s.sum(type: ScalarType.Float64)).ToArray();
+        return sums.Length == 0 ? 0 : stack(sums).sum().item<double>();
     }
 
     /// <summary>True when every element of every tensor is finite (one host read for the whole set).</summary>

@@ -1,3 +1,4 @@
+using FedPS.Core.Models;
 using FedPS.Core.Primitives;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -29,37 +30,54 @@ public sealed record SophiaOptions
 /// <summary>
 /// Sophia's state for one set of parameters: the gradient EMA m, the curvature EMA h, and the step count. Kept
 /// apart from the optimizer so a federated client can carry it from round to round (and a checkpoint can save it).
+/// m and h each live in flat buffers (<see cref="FlatLayout"/>); <see cref="Moment"/> and <see cref="Curvature"/> are
+/// per-parameter views into them.
 /// </summary>
 public sealed class SophiaState : IDisposable
 {
-    private SophiaState(Tensor[] moment, Tensor[] curvature, long steps)
+    private readonly Tensor[] momentBuffers;
+    private readonly Tensor[] curvatureBuffers;
+    private readonly Tensor[] moment;
+    private readonly Tensor[] curvature;
+
+    private SophiaState(FlatLayout layout, long steps)
     {
-        Moment = moment;
-        Curvature = curvature;
+        Layout = layout;
+        momentBuffers = layout.Zeros();
+        curvatureBuffers = layout.Zeros();
+        moment = layout.Views(momentBuffers);
+        curvature = layout.Views(curvatureBuffers);
         Steps = steps;
     }
 
-    public IReadOnlyList<Tensor> Moment { get; }
+    public IReadOnlyList<Tensor> Moment => moment;
 
-    public IReadOnlyList<Tensor> Curvature { get; }
+    public IReadOnlyList<Tensor> Curvature => curvature;
 
     public long Steps { get; internal set; }
 
-    public static SophiaState ZerosLike(IEnumerable<Tensor> parameters)
-    {
-        using var _ = no_grad();
-        var list = parameters.ToArray();
-        return new SophiaState(
-            list.Select(p => zeros_like(p).requires_grad_(false)).ToArray(),
-            list.Select(p => zeros_like(p).requires_grad_(false)).ToArray(),
-            0);
-    }
+    internal FlatLayout Layout { get; }
+
+    /// <summary>m, one flat tensor per group of <see cref="Layout"/>.</summary>
+    internal IReadOnlyList<Tensor> MomentBuffers => momentBuffers;
+
+    /// <summary>h, one flat tensor per group of <see cref="Layout"/>.</summary>
+    internal IReadOnlyList<Tensor> CurvatureBuffers => curvatureBuffers;
+
+    public static SophiaState ZerosLike(IEnumerable<Tensor> parameters) => new(FlatLayout.Of(parameters), 0);
 
     /// <summary>An independent copy (what a client trains on until its round completes).</summary>
     public SophiaState Clone()
     {
+        var copy = new SophiaState(Layout, Steps);
         using var _ = no_grad();
-        return new SophiaState(Moment.Select(m => m.clone()).ToArray(), Curvature.Select(h => h.clone()).ToArray(), Steps);
+        for (var g = 0; g < momentBuffers.Length; g++)
+        {
+            copy.momentBuffers[g].copy_(momentBuffers[g]);
+            copy.curvatureBuffers[g].copy_(curvatureBuffers[g]);
+        }
+
+        return copy;
     }
 
     /// <summary>Named tensors: m/i, h/i per parameter i, and the step count as a scalar.</summary>
@@ -73,17 +91,24 @@ public sealed class SophiaState : IDisposable
     {
         var count = saved.Keys.Count(k => k.StartsWith("m/", StringComparison.Ordinal));
         Tensor Get(string name) => saved.TryGetValue(name, out var t)
-            ? t.detach().clone()
+            ? t
             : throw new FedPSException(FedErrorKind.InvalidData, $"The saved Sophia state has no tensor '{name}'.", name);
-        return new SophiaState(
-            Enumerable.Range(0, count).Select(i => Get($"m/{i}")).ToArray(),
-            Enumerable.Range(0, count).Select(i => Get($"h/{i}")).ToArray(),
-            Get("steps").item<long>());
+        var m = Enumerable.Range(0, count).Select(i => Get($"m/{i}")).ToArray();
+        var h = Enumerable.Range(0, count).Select(i => Get($"h/{i}")).ToArray();
+        var state = new SophiaState(FlatLayout.Of(m), Get("steps").item<long>());
+        using var _ = no_grad();
+        for (var i = 0; i < count; i++)
+        {
+            state.moment[i].copy_(m[i]);
+            state.curvature[i].copy_(h[i]);
+        }
+
+        return state;
     }
 
     public void Dispose()
     {
-        foreach (var t in Moment.Concat(Curvature))
+        foreach (var t in moment.Concat(curvature).Concat(momentBuffers).Concat(curvatureBuffers))
         {
             t.Dispose();
         }
@@ -106,30 +131,33 @@ public sealed class SophiaState : IDisposable
 /// can be negative; like the paper's max(γh, ε) a negative h then saturates the step (we clamp ρ·h at 0).
 /// <para>
 /// The "win rate" is the fraction of coordinates whose update is not clipped (|m| &lt; ρ·h + ε); the reference
-/// tunes ρ to keep it in 0.1–0.5. It is sampled on every k-th step (where h is refreshed), to keep steps cheap.
+/// tunes ρ to keep it in 0.1–0.5. It is counted on every k-th step (where h is refreshed), on the device, and read
+/// once by <see cref="CollectMetrics"/>.
 /// </para>
-/// Performance: two reusable buffers per parameter (the update ratio, and the cached inverse denominator, which
-/// changes only when h does) and pre-built scalars; a step allocates nothing but the gradient handles in its scope.
+/// Performance: the parameters, their gradients, m and h are views into flat buffers (<see cref="FlatParameters"/>),
+/// so a step is four tensor operations over all parameters at once (lerp m, the ratio, its clip, lerp θ); the inverse
+/// denominator changes only when h does and is cached. A parameter the loss does not reach gets a zero
+/// gradient (its m decays and θ still takes the step), as with PyTorch's zero_grad(set_to_none=False).
 /// </summary>
 public sealed class Sophia : ILocalOptimizer
 {
     public const string WinRateMetric = "SophiaWinRate";
 
     private readonly Parameter[] parameters;
-    private readonly Tensor[] buffers;
-    private readonly Tensor[] inverseDenominators;
+    private readonly FlatParameters flat;
+    private readonly Tensor[] scaledInverseDenominators;
+    private readonly Tensor[] beta1Weights;
+    private readonly Tensor[] beta2Weights;
+    private readonly Tensor[] decayWeights;
+    private readonly Tensor[] unclipped;
     private readonly bool ownsState;
-    private readonly Tensor oneMinusBeta1;
-    private readonly Scalar beta2;
-    private readonly Scalar oneMinusBeta2;
-    private readonly Scalar rho;
-    private readonly Scalar epsilon;
-    private readonly Scalar decay;
-    private readonly Scalar negativeLearningRate;
+    private readonly bool decays;
     private readonly Scalar zero;
-    private readonly Scalar one;
-    private readonly Scalar minusOne;
-    private double winSum;
+    private readonly Scalar denominatorScale;
+    private readonly Scalar denominatorShift;
+    private readonly Scalar bound;
+    private readonly Scalar negativeBound;
+    private readonly Scalar negativeLearningRate;
     private int winSamples;
 
     /// <param name="state">Carried state (not disposed by this optimizer); null starts from zeros.</param>
@@ -138,31 +166,31 @@ public sealed class Sophia : ILocalOptimizer
         this.parameters = parameters.Where(p => p.requires_grad).ToArray();
         Options = options;
         Estimator = estimator;
+        flat = new FlatParameters(this.parameters);
         ownsState = state is null;
         State = state ?? SophiaState.ZerosLike(this.parameters);
-        if (State.Moment.Count != this.parameters.Length)
+        if (State.Moment.Count != this.parameters.Length || !State.Layout.Matches(flat.Layout))
         {
             throw new FedPSException(FedErrorKind.InvalidArgument,
-                $"The Sophia state has {State.Moment.Count} tensors but there are {this.parameters.Length} parameters.", state);
+                $"The Sophia state has {State.Moment.Count} tensors but there are {this.parameters.Length} parameters, " +
+                "or their shapes differ.", state);
         }
 
-        using (no_grad())
-        {
-            buffers = this.parameters.Select(p => empty_like(p).requires_grad_(false)).ToArray();
-            inverseDenominators = this.parameters.Select(p => empty_like(p).requires_grad_(false)).ToArray();
-        }
-
-        oneMinusBeta1 = tensor(1 - options.Beta1, dtype: this.parameters.FirstOrDefault()?.dtype ?? ScalarType.Float32,
-            device: this.parameters.FirstOrDefault()?.device).DetachFromDisposeScope();
-        beta2 = options.Beta2;
-        oneMinusBeta2 = 1 - options.Beta2;
-        rho = options.Rho;
-        epsilon = options.Epsilon;
-        decay = 1 - (options.LearningRate * options.WeightDecay);
-        negativeLearningRate = -options.LearningRate;
+        // With weight decay the step is one lerp: θ·(1 − lr·wd) − lr·r = lerp(θ, −r/wd, lr·wd), so the ratio is
+        // computed already scaled by −1/wd (folded into the cached denominator) and clipped at ±1/wd.
+        decays = options.WeightDecay > 0;
+        var scale = decays ? -options.WeightDecay : 1.0;
+        scaledInverseDenominators = flat.Layout.Empty();
+        beta1Weights = Weights(1 - options.Beta1);
+        beta2Weights = Weights(1 - options.Beta2);
+        decayWeights = Weights(options.LearningRate * options.WeightDecay);
+        unclipped = flat.Layout.Groups.Select(g => tensor(0L, device: g.Device).DetachFromDisposeScope()).ToArray();
         zero = 0.0;
-        one = 1.0;
-        minusOne = -1.0;
+        denominatorScale = scale * options.Rho;
+        denominatorShift = scale * options.Epsilon;
+        bound = decays ? 1 / options.WeightDecay : 1.0;
+        negativeBound = decays ? -1 / options.WeightDecay : -1.0;
+        negativeLearningRate = -options.LearningRate;
         RefreshDenominators();
     }
 
@@ -177,14 +205,7 @@ public sealed class Sophia : ILocalOptimizer
     /// <summary>True when the step just taken is one on which h is refreshed (every k-th).</summary>
     private bool RefreshDue => State.Steps % Options.HessianEvery == 0;
 
-    public void ZeroGrad()
-    {
-        foreach (var p in parameters)
-        {
-            using var grad = p.grad;
-            grad?.zero_();
-        }
-    }
+    public void ZeroGrad() => flat.ZeroGradients();
 
     /// <summary>The update from the current gradients, then (every k steps) the curvature refresh on <paramref name="batch"/>.</summary>
     public void Step(Minibatch batch)
@@ -201,38 +222,34 @@ public sealed class Sophia : ILocalOptimizer
     {
         State.Steps++;
         var sampleWinRate = RefreshDue;
-        long unclipped = 0;
-        long total = 0;
+        flat.SyncGradients();
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        for (var i = 0; i < parameters.Length; i++)
+        for (var g = 0; g < scaledInverseDenominators.Length; g++)
         {
-            var p = parameters[i];
-            var grad = p.grad;
-            if (grad is null)
-            {
-                continue;
-            }
+            var m = State.MomentBuffers[g];
+            var theta = flat.Values[g];
+            m.lerp_(flat.Gradients[g], beta1Weights[g]); // β1·m + (1−β1)·g in one pass
 
-            var m = State.Moment[i];
-            var ratio = buffers[i];
-            m.lerp_(grad, oneMinusBeta1); // β1·m + (1−β1)·g in one pass
-            p.mul_(decay);
-
-            // ratio = clip(m / (max(ρh, 0) + ε), −1, 1) = sign(m)·min(|m| / (ρh + ε), 1), computed in place.
-            ratio.copy_(m).mul_(inverseDenominators[i]).clamp_(minusOne, one);
+            // clip(m / (max(ρh, 0) + ε), −1, 1) = sign(m)·min(|m| / (ρh + ε), 1), times −1/wd when decaying.
+            var ratio = m.mul(scaledInverseDenominators[g]).clamp_(negativeBound, bound);
             if (sampleWinRate)
             {
-                unclipped += ratio.abs().lt(one).sum().item<long>();
-                total += ratio.numel();
+                unclipped[g].add_(ratio.abs().lt(bound).sum());
             }
 
-            p.add_(ratio, negativeLearningRate);
+            if (decays)
+            {
+                theta.lerp_(ratio, decayWeights[g]);
+            }
+            else
+            {
+                theta.add_(ratio, negativeLearningRate);
+            }
         }
 
-        if (sampleWinRate && total > 0)
+        if (sampleWinRate)
         {
-            winSum += (double)unclipped / total;
             winSamples++;
         }
     }
@@ -245,44 +262,55 @@ public sealed class Sophia : ILocalOptimizer
         using var _ = no_grad();
         for (var i = 0; i < parameters.Length; i++)
         {
-            State.Curvature[i].mul_(beta2).add_(estimate[i], oneMinusBeta2);
+            State.Curvature[i].lerp_(estimate[i], beta2Weights[flat.Layout.Slots[i].Group]); // β2·h + (1−β2)·ĥ
         }
 
         RefreshDenominators();
     }
 
     /// <summary>
-    /// 1 / (max(ρh, 0) + ε), cached: h changes only every k steps, so the steps in between multiply by this
-    /// instead of recomputing the denominator (with the lerp for m, 6 passes over memory per step instead of 11).
+    /// 1 / (max(ρh, 0) + ε), times −1/wd when decaying, cached: h changes only every k steps, so the steps in
+    /// between multiply by this instead of recomputing the denominator.
     /// </summary>
     private void RefreshDenominators()
     {
         using var _ = no_grad();
-        for (var i = 0; i < parameters.Length; i++)
+        for (var g = 0; g < scaledInverseDenominators.Length; g++)
         {
-            inverseDenominators[i].copy_(State.Curvature[i]).mul_(rho).clamp_min_(zero).add_(epsilon).reciprocal_();
+            scaledInverseDenominators[g].copy_(State.CurvatureBuffers[g]).clamp_min_(zero).mul_(denominatorScale).add_(denominatorShift).reciprocal_();
         }
     }
 
+    private Tensor[] Weights(double value) => flat.Layout.Groups
+        .Select(g => tensor(value, dtype: g.DType, device: g.Device).DetachFromDisposeScope()).ToArray();
+
     public IReadOnlyDictionary<string, double> CollectMetrics()
     {
-        var metrics = winSamples == 0
-            ? new Dictionary<string, double>()
-            : new Dictionary<string, double> { [WinRateMetric] = winSum / winSamples };
-        winSum = 0;
+        if (winSamples == 0)
+        {
+            return new Dictionary<string, double>();
+        }
+
+        var total = (double)flat.Layout.Groups.Sum(g => g.Count) * winSamples;
+        var count = unclipped.Sum(u => u.item<long>()); // the one host read of the win rate
+        foreach (var u in unclipped)
+        {
+            u.zero_();
+        }
+
         winSamples = 0;
-        return metrics;
+        return new Dictionary<string, double> { [WinRateMetric] = count / total };
     }
 
     public void Dispose()
     {
-        foreach (var b in buffers.Concat(inverseDenominators))
+        foreach (var t in scaledInverseDenominators.Concat(beta1Weights).Concat(beta2Weights).Concat(decayWeights).Concat(unclipped))
         {
-            b.Dispose();
+            t.Dispose();
         }
 
-        oneMinusBeta1.Dispose();
-        foreach (var s in new[] { beta2, oneMinusBeta2, rho, epsilon, decay, negativeLearningRate, zero, one, minusOne })
+        flat.Dispose();
+        foreach (var s in new[] { zero, denominatorScale, denominatorShift, bound, negativeBound, negativeLearningRate })
         {
             s.Dispose();
         }

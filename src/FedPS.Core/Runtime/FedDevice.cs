@@ -2,8 +2,12 @@ using TorchSharp;
 
 namespace FedPS.Core.Runtime;
 
-/// <summary>The compute device every new model and dataset tensor is placed on, and the torch thread count.</summary>
-public sealed record FedDevice(string Name, string Type, bool CudaAvailable, int CudaDeviceCount, int Threads)
+/// <summary>
+/// The compute device every new model and dataset tensor is placed on, the torch thread count (of the calling
+/// thread, which is what its work uses), OpenMP's wait policy, and why the threading is what it is.
+/// </summary>
+public sealed record FedDevice(string Name, string Type, bool CudaAvailable, int CudaDeviceCount, int Threads,
+    string WaitPolicy, string ThreadingReason)
 {
     /// <summary>
     /// The package a GPU user swaps in, and how (one build property). TorchSharp's CUDA natives are not served
@@ -20,6 +24,7 @@ public sealed record FedDevice(string Name, string Type, bool CudaAvailable, int
 
     private static readonly object Gate = new();
     private static torch.Device current = torch.CPU;
+    private static int? threadsSetTo;
 
     /// <summary>The device new tensors go to.</summary>
     public static torch.Device Current
@@ -27,13 +32,36 @@ public sealed record FedDevice(string Name, string Type, bool CudaAvailable, int
         get { lock (Gate) { return current; } }
     }
 
+    /// <summary>
+    /// The session's torch thread count: the last one <see cref="Set"/> chose, else the one libtorch started with.
+    /// Work on other threads (parallel sweeps) is given its share of this.
+    /// </summary>
+    public static int SessionThreads
+    {
+        get
+        {
+            lock (Gate)
+            {
+                return threadsSetTo ?? (CpuThreading.StartThreads > 0 ? CpuThreading.StartThreads : torch.get_num_threads());
+            }
+        }
+    }
+
     /// <summary>The current selection as a readable object.</summary>
     public static FedDevice Get()
     {
         var cuda = torch.cuda.is_available();
         var dev = Current;
+        string reason;
+        lock (Gate)
+        {
+            reason = threadsSetTo is { } n
+                ? $"threads: {n}, set explicitly (libtorch started with {CpuThreading.StartThreads}); wait policy: {CpuThreading.WaitPolicyReason}"
+                : CpuThreading.Reason;
+        }
+
         return new FedDevice(dev.ToString(), dev.type.ToString().ToLowerInvariant(), cuda,
-            cuda ? torch.cuda.device_count() : 0, torch.get_num_threads());
+            cuda ? torch.cuda.device_count() : 0, SessionThreads, CpuThreading.WaitPolicy, reason);
     }
 
     /// <summary>Selects cpu, cuda (fails without CUDA) or auto (cuda when present), and optionally the thread count.</summary>
@@ -55,6 +83,10 @@ public sealed record FedDevice(string Name, string Type, bool CudaAvailable, int
             }
 
             torch.set_num_threads(n);
+            lock (Gate)
+            {
+                threadsSetTo = n;
+            }
         }
 
         lock (Gate)

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FedPS.Core.IO;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -11,7 +12,7 @@ namespace FedPS.Core.Simulation;
 /// <summary>What a checkpoint holds besides tensors: enough to check it belongs to a server and to continue its run.</summary>
 public sealed record CheckpointState
 {
-    public const string CurrentFormat = "fedps-checkpoint/1";
+    public const string CurrentFormat = "fedps-checkpoint/2";
 
     public string Format { get; init; } = CurrentFormat;
 
@@ -23,6 +24,12 @@ public sealed record CheckpointState
 
     public required int ClientCount { get; init; }
 
+    /// <summary>The model that wrote it (its <see cref="Models.ModelSpec"/> as JSON).</summary>
+    public required string Model { get; init; }
+
+    /// <summary>A fingerprint of how the data was divided among the clients (see <see cref="Checkpoint.PartitionOf"/>).</summary>
+    public required string Partition { get; init; }
+
     /// <summary>The run's resolved config (canonical JSON) when an experiment wrote it; resuming checks it matches.</summary>
     public string? Config { get; init; }
 
@@ -33,30 +40,24 @@ public sealed record CheckpointState
 public sealed record CheckpointInfo(string Path, int Round, string Strategy, int Seed, long Bytes, string Sha256, DateTime WrittenUtc);
 
 /// <summary>
-/// Checkpoints of a <see cref="FedServer"/> in the safetensors layout (an 8-byte little-endian header length, a JSON
-/// header naming each tensor's dtype, shape and byte range, then the raw little-endian bytes), so other tools can
-/// read the tensors. The header's <c>__metadata__</c> carries the <see cref="CheckpointState"/> as JSON and a
-/// SHA-256 over the tensor bytes and that state: a truncated or altered file is reported, never loaded. The tensors
-/// are <see cref="Federation.FederatedStrategy.StateTensors"/>: the global parameters plus whatever state a
-/// strategy keeps (server moments, per-client optimizer state, adapters). Writes are atomic (temp file + rename),
-/// so a crash leaves the previous checkpoint intact.
+/// Checkpoints of a <see cref="FedServer"/> in the safetensors layout (<see cref="SafetensorsFile"/>), so other tools
+/// can read the tensors. The header's <c>__metadata__</c> carries the <see cref="CheckpointState"/> as JSON and a
+/// SHA-256 over every tensor's name, dtype, shape and bytes and over that state: a truncated or altered file is
+/// reported, never loaded, and no size it declares is allocated before it is checked against the file. Restoring
+/// also checks the checkpoint was written by a server like this one: strategy, seed, clients, model, partition of
+/// the data, and every tensor's name, dtype and shape. The tensors are
+/// <see cref="Federation.FederatedStrategy.StateTensors"/>: the global parameters plus whatever state a strategy
+/// keeps (server moments, per-client optimizer state, adapters). Writes are atomic (temp file + rename), so a
+/// crash leaves the previous checkpoint intact.
 /// </summary>
 public static class Checkpoint
 {
     private const string StateKey = "fedps.state";
     private const string ChecksumKey = "fedps.sha256";
-    private const string MetadataKey = "__metadata__";
 
     internal static readonly JsonSerializerOptions Json = new()
     {
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
-
-    private static readonly Dictionary<ScalarType, string> DTypes = new()
-    {
-        [ScalarType.Float32] = "F32", [ScalarType.Float64] = "F64", [ScalarType.Float16] = "F16", [ScalarType.BFloat16] = "BF16",
-        [ScalarType.Int64] = "I64", [ScalarType.Int32] = "I32", [ScalarType.Int16] = "I16", [ScalarType.Int8] = "I8",
-        [ScalarType.Byte] = "U8", [ScalarType.Bool] = "BOOL",
     };
 
     public static CheckpointInfo Save(FedServer server, string path, string? config = null)
@@ -67,34 +68,34 @@ public static class Checkpoint
             Strategy = server.Strategy.Name,
             Seed = server.Seed,
             ClientCount = server.Clients.Count,
+            Model = ModelOf(server),
+            Partition = PartitionOf(server),
             Config = config,
             History = server.History.ToArray(),
         };
-        var tensors = server.StateTensors().ToArray();
+        var tensors = StateOf(server);
         var full = System.IO.Path.GetFullPath(path);
-        var folder = System.IO.Path.GetDirectoryName(full)!;
-        if (!Directory.Exists(folder))
+        string checksum = string.Empty;
+        FileWrites.Replace(full, temp =>
         {
-            throw new FedPSException(FedErrorKind.ObjectNotFound, $"The folder '{folder}' does not exist.", folder);
-        }
-
-        var temp = $"{full}.{Environment.ProcessId}.{Environment.CurrentManagedThreadId}.tmp";
-        string checksum;
-        try
-        {
-            using (var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None))
+            using var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None);
+            var stateJson = JsonSerializer.Serialize(state, Json);
+            var hosts = tensors.Select(t => (t.Name, Value: t.Value.detach().cpu().contiguous())).ToArray();
+            try
             {
-                checksum = Write(file, tensors, state);
-                file.Flush(flushToDisk: true);
+                checksum = Digest(hosts.Select(h => (h.Name, h.Value.dtype, h.Value.shape, h.Value.bytes.ToArray())), stateJson);
+                SafetensorsFile.Write(file, hosts, new Dictionary<string, string> { [StateKey] = stateJson, [ChecksumKey] = checksum });
+            }
+            finally
+            {
+                foreach (var (_, value) in hosts)
+                {
+                    value.Dispose();
+                }
             }
 
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            File.Delete(temp);
-        }
-
+            file.Flush(flushToDisk: true);
+        });
         return new CheckpointInfo(full, state.Round, state.Strategy, state.Seed, new FileInfo(full).Length, checksum, DateTime.UtcNow);
     }
 
@@ -107,16 +108,20 @@ public static class Checkpoint
             throw new FedPSException(FedErrorKind.ObjectNotFound, $"The checkpoint '{path}' does not exist.", path);
         }
 
-        var bytes = File.ReadAllBytes(full);
-        try
+        using var file = SafetensorsFile.Open(full);
+        var header = ReadHeader(file, full);
+        var stateJson = header.Metadata.GetValueOrDefault(StateKey) ?? throw Corrupt(full, $"its metadata has no '{StateKey}' (it is not a FedPS checkpoint).");
+        var expected = header.Metadata.GetValueOrDefault(ChecksumKey) ?? throw Corrupt(full, $"its metadata has no '{ChecksumKey}'.");
+        var state = DeserializeState(stateJson, full);
+        var blobs = header.Entries.Select(e => SafetensorsFile.ReadBytes(file, header, e)).ToArray();
+        var actual = Digest(header.Entries.Select((e, i) => (e.Name, e.DType, e.Shape, blobs[i])), stateJson);
+        if (actual != expected)
         {
-            return Parse(bytes, full);
+            throw Corrupt(full, "its SHA-256 checksum does not match its contents (the file was truncated or altered).");
         }
-        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException or KeyNotFoundException
-                                       or FormatException or IndexOutOfRangeException or OverflowException or NotSupportedException)
-        {
-            throw Corrupt(full, ex.Message, ex);
-        }
+
+        var tensors = header.Entries.Select((e, i) => (e.Name, Tensor: SafetensorsFile.ToTensor(e, blobs[i]))).ToDictionary(t => t.Name, t => t.Tensor);
+        return (state, tensors, new CheckpointInfo(full, state.Round, state.Strategy, state.Seed, file.Length, actual, File.GetLastWriteTimeUtc(full)));
     }
 
     /// <summary>Loads a checkpoint into <paramref name="server"/>, after checking it was written by a server like it.</summary>
@@ -128,8 +133,10 @@ public static class Checkpoint
             var mismatch = state.Strategy != server.Strategy.Name ? $"strategy {state.Strategy}, not {server.Strategy.Name}"
                 : state.Seed != server.Seed ? $"seed {state.Seed}, not {server.Seed}"
                 : state.ClientCount != server.Clients.Count ? $"{state.ClientCount} clients, not {server.Clients.Count}"
+                : state.Model != ModelOf(server) ? $"another model ({JsonDiff.First(state.Model, ModelOf(server))})"
+                : state.Partition != PartitionOf(server) ? "another division of the data among the clients (partition, seed or dataset)"
                 : expectedConfig is not null && state.Config is not null && state.Config != expectedConfig ? "a different experiment config"
-                : null;
+                : TensorMismatch(tensors, StateOf(server));
             if (mismatch is not null)
             {
                 throw new FedPSException(FedErrorKind.InvalidOperation,
@@ -148,96 +155,6 @@ public static class Checkpoint
         }
     }
 
-    private static string Write(Stream output, IReadOnlyList<(string Name, Tensor Value)> tensors, CheckpointState state)
-    {
-        var header = new Dictionary<string, object>();
-        var blobs = new List<byte[]>();
-        long offset = 0;
-        foreach (var (name, value) in tensors)
-        {
-            using var host = value.detach().cpu().contiguous();
-            var data = host.bytes.ToArray();
-            header[name] = new TensorEntry(DTypes[host.dtype], host.shape, [offset, offset + data.Length]);
-            blobs.Add(data);
-            offset += data.Length;
-        }
-
-        var stateJson = JsonSerializer.Serialize(state, Json);
-        var checksum = Checksum(blobs, stateJson);
-        header[MetadataKey] = new Dictionary<string, string> { [StateKey] = stateJson, [ChecksumKey] = checksum };
-        var headerBytes = JsonSerializer.SerializeToUtf8Bytes(header, Json);
-        Span<byte> length = stackalloc byte[8];
-        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)headerBytes.Length);
-        output.Write(length);
-        output.Write(headerBytes);
-        foreach (var blob in blobs)
-        {
-            output.Write(blob);
-        }
-
-        return checksum;
-    }
-
-    private static (CheckpointState, Dictionary<string, Tensor>, CheckpointInfo) Parse(byte[] bytes, string path)
-    {
-        if (bytes.Length < 8)
-        {
-            throw Corrupt(path, "it is shorter than a header.");
-        }
-
-        var headerLength = (long)BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if (headerLength <= 0 || headerLength > bytes.Length - 8)
-        {
-            throw Corrupt(path, "its header length is out of range.");
-        }
-
-        using var header = JsonDocument.Parse(bytes.AsMemory(8, (int)headerLength));
-        var metadata = header.RootElement.GetProperty(MetadataKey);
-        var stateJson = metadata.GetProperty(StateKey).GetString()!;
-        var expected = metadata.GetProperty(ChecksumKey).GetString()!;
-        var dataStart = 8 + (int)headerLength;
-        var entries = header.RootElement.EnumerateObject().Where(p => p.Name != MetadataKey)
-            .Select(p => (p.Name, Entry: p.Value.Deserialize<TensorEntry>(Json)!))
-            .OrderBy(e => e.Entry.DataOffsets[0])
-            .ToArray();
-        var blobs = entries.Select(e => bytes[(dataStart + (int)e.Entry.DataOffsets[0])..(dataStart + (int)e.Entry.DataOffsets[1])]).ToArray();
-        var actual = Checksum(blobs, stateJson);
-        if (actual != expected)
-        {
-            throw Corrupt(path, "its SHA-256 checksum does not match its contents (the file was truncated or altered).");
-        }
-
-        var state = JsonSerializer.Deserialize<CheckpointState>(stateJson, Json)!;
-        if (state.Format != CheckpointState.CurrentFormat)
-        {
-            throw Corrupt(path, $"its format is '{state.Format}', not '{CheckpointState.CurrentFormat}'.");
-        }
-
-        var tensors = new Dictionary<string, Tensor>();
-        for (var i = 0; i < entries.Length; i++)
-        {
-            var (name, entry) = entries[i];
-            var dtype = DTypes.First(d => d.Value == entry.DType).Key;
-            var tensor = empty(entry.Shape, dtype);
-            tensor.bytes = blobs[i];
-            tensors[name] = tensor;
-        }
-
-        return (state, tensors, new CheckpointInfo(path, state.Round, state.Strategy, state.Seed, bytes.Length, actual, File.GetLastWriteTimeUtc(path)));
-    }
-
-    private static string Checksum(IEnumerable<byte[]> blobs, string stateJson)
-    {
-        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        foreach (var blob in blobs)
-        {
-            sha.AppendData(blob);
-        }
-
-        sha.AppendData(Encoding.UTF8.GetBytes(stateJson));
-        return Convert.ToHexStringLower(sha.GetHashAndReset());
-    }
-
     /// <summary>SHA-256 of a parameter set's bytes, in order: equal hashes mean bit-identical parameters.</summary>
     public static string Fingerprint(IEnumerable<Tensor> tensors)
     {
@@ -251,11 +168,94 @@ public static class Checkpoint
         return Convert.ToHexStringLower(sha.GetHashAndReset());
     }
 
+    /// <summary>How the clients' data was divided: each client's id, sample count, partition and label histogram, hashed.</summary>
+    public static string PartitionOf(FedServer server)
+    {
+        var text = string.Join('\n', server.Clients.Select(c =>
+            $"{c.Id}|{c.Data.Count}|{c.Data.Partition}|{c.Data.Data.Name}|{string.Join(',', c.Data.LabelHistogram)}"));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
+    }
+
+    private static string ModelOf(FedServer server) => JsonSerializer.Serialize(server.Model.Spec, Json);
+
+    // The one place that asks the strategy for its state (what a checkpoint holds).
+    private static IReadOnlyList<(string Name, Tensor Value)> StateOf(FedServer server) => server.StateTensors(); // the strategy's and the stages'
+
+    private static SafetensorsHeader ReadHeader(FileStream file, string path)
+    {
+        try
+        {
+            return SafetensorsFile.ReadHeader(file, path);
+        }
+        catch (FedPSException ex) when (ex.Kind == FedErrorKind.InvalidData)
+        {
+            throw Corrupt(path, ex.Message, ex);
+        }
+    }
+
+    private static CheckpointState DeserializeState(string json, string path)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(json);
+            var format = document.RootElement.TryGetProperty(nameof(CheckpointState.Format), out var f) ? f.GetString() : null;
+            if (format != CheckpointState.CurrentFormat)
+            {
+                throw Corrupt(path, $"its format is '{format}', not '{CheckpointState.CurrentFormat}' (written by another version of FedPS); " +
+                                    "delete it to start the run over.");
+            }
+
+            return document.RootElement.Deserialize<CheckpointState>(Json) ?? throw Corrupt(path, "its state is empty.");
+        }
+        catch (JsonException ex)
+        {
+            throw Corrupt(path, $"its state is not valid JSON ({ex.Message}).", ex);
+        }
+    }
+
+    private static string? TensorMismatch(IReadOnlyDictionary<string, Tensor> saved, IReadOnlyList<(string Name, Tensor Value)> own)
+    {
+        foreach (var (name, value) in own)
+        {
+            if (!saved.TryGetValue(name, out var theirs))
+            {
+                return $"no tensor '{name}'";
+            }
+
+            if (theirs.dtype != value.dtype || !theirs.shape.SequenceEqual(value.shape))
+            {
+                return $"tensor '{name}' of {theirs.dtype} [{string.Join(", ", theirs.shape)}], not {value.dtype} [{string.Join(", ", value.shape)}]";
+            }
+        }
+
+        var extra = saved.Keys.Except(own.Select(o => o.Name)).FirstOrDefault();
+        return extra is null ? null : $"the tensor '{extra}', which this server does not have";
+    }
+
+    // Every field length-prefixed, so no two different files hash the same bytes.
+    private static string Digest(IEnumerable<(string Name, ScalarType DType, long[] Shape, byte[] Data)> tensors, string stateJson)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var number = new byte[8];
+        void Append(ReadOnlySpan<byte> bytes)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(number, bytes.Length);
+            sha.AppendData(number);
+            sha.AppendData(bytes);
+        }
+
+        foreach (var (name, dtype, shape, data) in tensors)
+        {
+            Append(Encoding.UTF8.GetBytes(name));
+            Append(Encoding.UTF8.GetBytes(SafetensorsFile.CodeOf(dtype)));
+            Append(shape.SelectMany(BitConverter.GetBytes).ToArray());
+            Append(data);
+        }
+
+        Append(Encoding.UTF8.GetBytes(stateJson));
+        return Convert.ToHexStringLower(sha.GetHashAndReset());
+    }
+
     private static FedPSException Corrupt(string path, string why, Exception? inner = null) =>
         new(FedErrorKind.InvalidData, $"The checkpoint '{path}' is corrupt: {why}", path, inner);
-
-    private sealed record TensorEntry(
-        [property: JsonPropertyName("dtype")] string DType,
-        [property: JsonPropertyName("shape")] long[] Shape,
-        [property: JsonPropertyName("data_offsets")] long[] DataOffsets);
 }

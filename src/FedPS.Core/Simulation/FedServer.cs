@@ -59,6 +59,7 @@ public sealed class FedServer : IDisposable
         try
         {
             using var initial = ParameterSet.From(Evaluator.Network, trainableOnly: true);
+            strategy.Check(FederationShape.Of(Clients, perRound));
             strategy.Initialize(initial, Clients, perRound);
             roundStages = RoundStages.Create(stages ?? [], Clients);
             roundStages.Initialize(new StageSetup(Clients, perRound, seed, strategy));

@@ -15,6 +15,7 @@ public sealed class FloorPlanTests
     [
         "FedPS.Core",
         "FedPS.Core.Runtime",
+        "FedPS.Core.IO",
         "FedPS.Core.Primitives",
         "FedPS.Core.Tokenizers",
         "FedPS.Core.Data",

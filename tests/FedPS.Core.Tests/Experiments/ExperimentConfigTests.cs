@@ -155,4 +155,72 @@ public sealed class ExperimentConfigTests
         Assert.Contains("more than the limit of 4", Assert.Throws<ExperimentConfigException>(() => config.Expand(maxRuns: 4)).Message);
         Assert.Equal(5, config.Expand(maxRuns: 4, force: true).Runs.Count);
     }
+
+    [Theory]
+    [InlineData(50_000)]
+    [InlineData(33)]
+    public void Nesting_deeper_than_the_limit_is_refused_while_parsing_not_by_a_stack_overflow(int levels)
+    {
+        var sequences = "hiddenSizes: " + new string('[', levels) + new string(']', levels) + "\n";
+        var maps = "model: " + string.Concat(Enumerable.Repeat("{a: ", levels)) + "1" + new string('}', levels) + "\n";
+
+        foreach (var yaml in new[] { sequences, maps })
+        {
+            var error = Assert.Throws<ExperimentConfigException>(() => ExperimentConfig.Parse(yaml, "c.yaml"));
+            Assert.Equal(FedErrorKind.LimitExceeded, error.Kind);
+            Assert.Equal(1, error.Location.Line);
+        }
+    }
+
+    [Fact]
+    public void A_config_larger_than_the_limit_is_refused_before_it_is_read()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"fedps-big-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(path, "name: big\n# " + new string('x', ConfigLimits.MaxBytes) + "\n");
+        try
+        {
+            var error = Assert.Throws<ExperimentConfigException>(() => ExperimentConfig.Load(path));
+
+            Assert.Equal(FedErrorKind.LimitExceeded, error.Kind);
+            Assert.Contains(path, error.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void A_hashtable_that_contains_itself_is_refused_not_recursed_into()
+    {
+        var settings = new Hashtable { ["name"] = "loop" };
+        settings["model"] = settings;
+
+        var error = Assert.Throws<ExperimentConfigException>(() => ExperimentConfig.FromDictionary(settings));
+
+        Assert.Equal(FedErrorKind.LimitExceeded, error.Kind);
+        Assert.Contains("<hashtable>", error.Message);
+    }
+
+    [Fact]
+    public void The_run_count_saturates_instead_of_overflowing_past_the_limit()
+    {
+        var axes = string.Concat(Enumerable.Range(0, 10).Select(i => $"  a{i}: *v\n"));
+        var config = ExperimentConfig.Parse($"v: &v [{string.Join(", ", Enumerable.Range(1, 100))}]\nsweep:\n{axes}", "c.yaml");
+
+        Assert.Equal(long.MaxValue, config.RunCount); // 100^10 does not fit a long; a wrapped count could pass the limit
+        Assert.Equal(FedErrorKind.LimitExceeded, Assert.Throws<ExperimentConfigException>(() => config.Runs(force: true)).Kind);
+    }
+
+    [Fact]
+    public void Runs_are_made_one_at_a_time_so_a_plan_streams()
+    {
+        var config = ExperimentConfig.Parse("dataset: digits\nsweep:\n  clients: [2, 5000]\n", "c.yaml");
+
+        var first = config.Runs().First(); // the second run, which is invalid, is never made
+        var error = Assert.Throws<ExperimentConfigException>(() => config.Expand());
+
+        Assert.Equal(2, first.Clients);
+        Assert.Contains("(got 5000)", error.Message);
+    }
 }

@@ -64,4 +64,21 @@ public sealed class StrategyConfigTests
         Assert.Equal(run.Key, again.Key);
         Assert.Equal(run.Spec.Strategy.Options, again.Spec.Strategy.Options);
     }
+
+    [Theory]
+    [InlineData("strategy: FedSophia\n", "FedSophia needs clients that train with Sophia")]
+    [InlineData("clients: 6\nstrategy: { name: Krum, byzantineClients: 2 }\n", "2f + 3 = 7 updates per round, but 6 clients")]
+    [InlineData("clients: 10\nstrategy: { name: Mira, lambda: 0.2 }\n", "graph step diverges")]
+    public void The_plan_refuses_a_federation_the_strategy_cannot_run(string yaml, string reason)
+    {
+        var error = Assert.Throws<ExperimentConfigException>(() => Runs(yaml));
+
+        Assert.Contains(reason, error.Message);
+    }
+
+    [Fact]
+    public void FedSophia_with_Sophia_clients_plans()
+    {
+        Assert.Equal("FedSophia", Runs("strategy: FedSophia\noptimizer: Sophia\n").Single().Spec.Strategy.Name);
+    }
 }

@@ -14,11 +14,11 @@ public sealed class CheckpointTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
-    private static FedServer Server(int seed = 1)
+    private static FedServer Server(int seed = 1, int hidden = 8, int? partitionSeed = null)
     {
         var train = TestData.Blobs(300, seed: 5);
-        var model = new FedModel(new ModelSpec("Mlp", [1, 4, 4], 3, [8]), seed);
-        var clients = FedClientData.Split(train, new DirichletPartitioner(1.0), 3, seed)
+        var model = new FedModel(new ModelSpec("Mlp", [1, 4, 4], 3, [hidden]), seed);
+        var clients = FedClientData.Split(train, new DirichletPartitioner(1.0), 3, partitionSeed ?? seed)
             .Select(d => new FedClient(d, new LocalTrainingSpec { BatchSize = 16, Optimizer = OptimizerSpec.Sgd(0.1, 0.9) }))
             .ToArray();
         return new FedServer(model, clients, new FedAvg(), TestData.Blobs(100, seed: 5, split: "test"), 0.67, seed);
@@ -102,5 +102,70 @@ public sealed class CheckpointTests : IDisposable
         Assert.Contains("__metadata__", names);
         Assert.All(server.Strategy.Global.Tensors, t => Assert.Contains("global/" + t.Name, names));
         Assert.Equal("F32", header.RootElement.GetProperty("global/" + server.Strategy.Global.Tensors[0].Name).GetProperty("dtype").GetString());
+    }
+
+    [Fact]
+    public void A_checkpoint_whose_tensor_shape_was_edited_is_refused_by_its_digest()
+    {
+        var path = Path.Combine(folder, "c.safetensors");
+        using var server = Server();
+        Checkpoint.Save(server, path);
+
+        // fc1's weight is [8, 16]: as [16, 8] it has the same bytes and the header the same length.
+        EditHeader(path, header => header["global/layers.fc1.weight"]!["shape"] = new System.Text.Json.Nodes.JsonArray(16, 8));
+
+        var error = Assert.Throws<FedPSException>(() => Checkpoint.Restore(Server(), path));
+        Assert.Equal(FedErrorKind.InvalidData, error.Kind);
+        Assert.Contains("checksum", error.Message);
+    }
+
+    [Fact]
+    public void A_checkpoint_declaring_a_huge_shape_is_refused_before_anything_is_allocated()
+    {
+        var path = Path.Combine(folder, "c.safetensors");
+        using var server = Server();
+        Checkpoint.Save(server, path);
+        EditHeader(path, header => header["global/layers.fc1.weight"]!["shape"] = new System.Text.Json.Nodes.JsonArray(100_000_000, 1_000));
+
+        var error = Assert.Throws<FedPSException>(() => Checkpoint.Read(path));
+
+        Assert.Equal(FedErrorKind.InvalidData, error.Kind);
+        Assert.Contains("[100000000, 1000]", error.Message);
+        Assert.Equal(path, error.Target);
+    }
+
+    [Fact]
+    public void Restoring_into_a_server_with_another_model_names_the_difference()
+    {
+        var path = Path.Combine(folder, "c.safetensors");
+        using var server = Server(hidden: 8);
+        Checkpoint.Save(server, path);
+
+        var error = Assert.Throws<FedPSException>(() => Checkpoint.Restore(Server(hidden: 16), path));
+
+        Assert.Contains("another model (HiddenSizes was [8], is now [16])", error.Message);
+        Assert.DoesNotContain("frame #", error.Message);
+    }
+
+    [Fact]
+    public void Restoring_into_a_server_whose_data_is_divided_otherwise_is_refused()
+    {
+        var path = Path.Combine(folder, "c.safetensors");
+        using var server = Server(partitionSeed: 1);
+        Checkpoint.Save(server, path);
+
+        var error = Assert.Throws<FedPSException>(() => Checkpoint.Restore(Server(partitionSeed: 2), path));
+
+        Assert.Contains("another division of the data among the clients", error.Message);
+    }
+
+    private static void EditHeader(string path, Action<System.Text.Json.Nodes.JsonObject> edit)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var length = (int)BitConverter.ToUInt64(bytes, 0);
+        var header = System.Text.Json.Nodes.JsonNode.Parse(bytes.AsSpan(8, length))!.AsObject();
+        edit(header);
+        var edited = System.Text.Encoding.UTF8.GetBytes(header.ToJsonString());
+        File.WriteAllBytes(path, [.. BitConverter.GetBytes((ulong)edited.Length), .. edited, .. bytes.AsSpan(8 + length)]);
     }
 }

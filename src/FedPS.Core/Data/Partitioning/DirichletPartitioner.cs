@@ -24,9 +24,11 @@ public sealed class DirichletPartitioner : IPartitioner
 
     public string Description => FormattableString.Invariant($"Dirichlet(α={Alpha})");
 
+    public void CheckSizes(int samples, int clients) => PartitionChecks.Validate(samples, clients);
+
     public int[][] Partition(IReadOnlyList<int> labels, int classCount, int clients, int seed)
     {
-        PartitionChecks.Validate(labels, clients);
+        CheckSizes(labels.Count, clients);
         var random = new Random(seed);
         var byClass = Enumerable.Range(0, classCount)
             .Select(c => Enumerable.Range(0, labels.Count).Where(i => labels[i] == c).ToArray())

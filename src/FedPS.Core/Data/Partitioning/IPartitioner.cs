@@ -8,22 +8,25 @@ public interface IPartitioner
 
     /// <summary>Returns, per client, the indices of its samples (each index appears exactly once overall).</summary>
     int[][] Partition(IReadOnlyList<int> labels, int classCount, int clients, int seed);
+
+    /// <summary>Fails, as <see cref="Partition"/> would, when <paramref name="samples"/> cannot be divided among <paramref name="clients"/> at all.</summary>
+    void CheckSizes(int samples, int clients);
 }
 
 /// <summary>Checks shared by every partitioner.</summary>
 internal static class PartitionChecks
 {
-    public static void Validate(IReadOnlyList<int> labels, int clients)
+    public static void Validate(int samples, int clients)
     {
         if (clients < 1)
         {
             throw new FedPSException(FedErrorKind.InvalidArgument, $"The number of clients must be at least 1 (got {clients}).", clients);
         }
 
-        if (clients > labels.Count)
+        if (clients > samples)
         {
             throw new FedPSException(FedErrorKind.InvalidArgument,
-                $"Cannot split {labels.Count} samples among {clients} clients: every client needs at least one sample.", clients);
+                $"Cannot split {samples} samples among {clients} clients: every client needs at least one sample (got {clients} clients).", clients);
         }
     }
 

@@ -5,9 +5,11 @@ public sealed class IidPartitioner : IPartitioner
 {
     public string Description => "IID";
 
+    public void CheckSizes(int samples, int clients) => PartitionChecks.Validate(samples, clients);
+
     public int[][] Partition(IReadOnlyList<int> labels, int classCount, int clients, int seed)
     {
-        PartitionChecks.Validate(labels, clients);
+        CheckSizes(labels.Count, clients);
         var order = Enumerable.Range(0, labels.Count).ToArray();
         PartitionChecks.Shuffle(order, new Random(seed));
         return Enumerable.Range(0, clients)

@@ -21,15 +21,21 @@ public sealed class ShardPartitioner : IPartitioner
 
     public string Description => $"Shards(k={ShardsPerClient})";
 
-    public int[][] Partition(IReadOnlyList<int> labels, int classCount, int clients, int seed)
+    public void CheckSizes(int samples, int clients)
     {
-        PartitionChecks.Validate(labels, clients);
-        var shardCount = clients * ShardsPerClient;
-        if (shardCount > labels.Count)
+        PartitionChecks.Validate(samples, clients);
+        var shardCount = (long)clients * ShardsPerClient;
+        if (shardCount > samples)
         {
             throw new FedPSException(FedErrorKind.InvalidArgument,
-                $"{clients} clients × {ShardsPerClient} shards = {shardCount} shards, more than the {labels.Count} samples.", shardCount);
+                $"{clients} clients × {ShardsPerClient} shards = {shardCount} shards, more than the {samples} samples: lower the shards per client or the clients.", shardCount);
         }
+    }
+
+    public int[][] Partition(IReadOnlyList<int> labels, int classCount, int clients, int seed)
+    {
+        CheckSizes(labels.Count, clients);
+        var shardCount = clients * ShardsPerClient;
 
         var random = new Random(seed);
         var order = Enumerable.Range(0, labels.Count).ToArray();

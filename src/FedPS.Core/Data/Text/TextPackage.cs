@@ -3,6 +3,8 @@ namespace FedPS.Core.Data.Text;
 /// <summary>A Debian package whose text files FedPS installs for its text tasks (installed with Install-FedDataset).</summary>
 public sealed class TextPackage(string name, string description, PackageSource source, IReadOnlyList<string> files) : IDataPackage
 {
+    public IReadOnlyDictionary<string, string> Sha256 { get; } = PinnedHashes.For(name);
+
     public string Name { get; } = name;
 
     public string Description { get; } = description;

@@ -29,16 +29,19 @@ public sealed class FedSophia(FedSophiaOptions options) : FedAvg(nameof(FedSophi
 
     public bool ResetOptimizerState => Options.ResetOptimizerState;
 
-    public override void Initialize(ParameterSet initial, IReadOnlyList<FedClient> clients, int clientsPerRound)
+    public override void Check(FederationShape federation)
     {
-        var notSophia = clients.FirstOrDefault(c => c.Training.Optimizer.Name != "Sophia");
-        if (notSophia is not null)
+        var other = federation.Optimizers.FirstOrDefault(o => o != "Sophia");
+        if (other is not null)
         {
             throw new FedPSException(FedErrorKind.InvalidArgument,
-                $"FedSophia needs clients that train with Sophia, but client {notSophia.Id} uses {notSophia.Training.Optimizer}. " +
-                "Create them with: New-FedClient -Optimizer (New-FedOptimizer Sophia).", notSophia);
+                $"FedSophia needs clients that train with Sophia, but some train with {other}. " +
+                "Create them with: New-FedClient -Optimizer (New-FedOptimizer Sophia), or in a config: optimizer: Sophia.", other);
         }
+    }
 
+    public override void Initialize(ParameterSet initial, IReadOnlyList<FedClient> clients, int clientsPerRound)
+    {
         base.Initialize(initial, clients, clientsPerRound);
         ClearStates();
     }

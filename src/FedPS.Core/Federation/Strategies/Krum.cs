@@ -67,11 +67,7 @@ public sealed class Krum : FederatedStrategy
     /// <summary>m: 1 for Krum; null for Multi-Krum's default n − f.</summary>
     public int? Keep { get; }
 
-    public override void Initialize(ParameterSet initial, IReadOnlyList<FedClient> clients, int clientsPerRound)
-    {
-        EnsureEnough(clientsPerRound, "sampled per round");
-        base.Initialize(initial, clients, clientsPerRound);
-    }
+    public override void Check(FederationShape federation) => EnsureEnough(federation.ClientsPerRound, "sampled per round");
 
     public override ParameterSet? Aggregate(RoundContext round, IReadOnlyList<ClientUpdate> results, IReadOnlyList<ClientFailure> failures)
     {

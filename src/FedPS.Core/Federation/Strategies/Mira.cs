@@ -80,6 +80,15 @@ public sealed class Mira : FederatedStrategy
     /// <summary>ηλ·μ_max(L): above 1 the graph step overshoots, at 2 it diverges.</summary>
     public double StepGain { get; private set; }
 
+    /// <summary>On the complete graph (Uniform, weights 1) μ_max = K, so the plan can refuse a diverging step before any data is read.</summary>
+    public override void Check(FederationShape federation)
+    {
+        if (Adjacency.Kind == AdjacencyKind.Uniform && federation.Clients > 1)
+        {
+            CheckGain(federation.Clients, federation.Clients);
+        }
+    }
+
     public override void Initialize(ParameterSet initial, IReadOnlyList<FedClient> clients, int clientsPerRound)
     {
         this.clients = clients.OrderBy(c => c.Id).ToArray();
@@ -87,21 +96,7 @@ public sealed class Mira : FederatedStrategy
         using var weights = tensor(a, dtype: ScalarType.Float64);
         using var l = diag(weights.sum(1)) - weights;
         using var eigenvalues = this.clients.Count == 0 ? zeros(1, dtype: ScalarType.Float64) : linalg.eigvalsh(l);
-        var largest = eigenvalues.max().item<double>();
-        StepGain = StepSize * Lambda * largest;
-        var bounds = string.Create(CultureInfo.InvariantCulture,
-            $"η·λ·μ_max = {StepSize:G4}·{Lambda:G4}·{largest:G4} = {StepGain:G4}, where μ_max is the largest eigenvalue of the task graph's " +
-            $"Laplacian ({this.clients.Count} clients). Keep η·λ below {1 / largest:G4} (below {2 / largest:G4} at the very most).");
-        if (StepGain >= 2)
-        {
-            throw new FedPSException(FedErrorKind.InvalidArgument, $"{Name}'s graph step diverges: {bounds}", Lambda);
-        }
-
-        if (StepGain > 1)
-        {
-            Warn($"{Name}'s graph step overshoots the consensus each round (it oscillates): {bounds}");
-        }
-
+        CheckGain(eigenvalues.max().item<double>(), this.clients.Count);
         base.Initialize(initial, clients, clientsPerRound);
         DisposeAdapters();
         foreach (var client in this.clients)
@@ -111,6 +106,24 @@ public sealed class Mira : FederatedStrategy
 
         laplacian?.Dispose();
         laplacian = l.to_type(ScalarType.Float32).DetachFromDisposeScope();
+    }
+
+    // ηλ·μ_max ≥ 2 diverges (refused); above 1 the step overshoots the consensus (a warning).
+    private void CheckGain(double largest, int clientCount)
+    {
+        StepGain = StepSize * Lambda * largest;
+        var bounds = string.Create(CultureInfo.InvariantCulture,
+            $"η·λ·μ_max = {StepSize:G4}·{Lambda:G4}·{largest:G4} = {StepGain:G4}, where μ_max is the largest eigenvalue of the task graph's " +
+            $"Laplacian ({clientCount} clients). Keep η·λ below {1 / largest:G4} (below {2 / largest:G4} at the very most).");
+        if (StepGain >= 2)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument, $"{Name}'s graph step diverges: {bounds}", Lambda);
+        }
+
+        if (StepGain > 1 && !Warnings.Any(w => w.Contains("overshoots", StringComparison.Ordinal)))
+        {
+            Warn($"{Name}'s graph step overshoots the consensus each round (it oscillates): {bounds}");
+        }
     }
 
     public override ParameterSet ParametersFor(int clientId) =>

@@ -1,0 +1,129 @@
+using System.Runtime.InteropServices;
+
+namespace FedPS.Core.Runtime;
+
+/// <summary>
+/// The CPU threading libtorch starts with: the intra-op thread count and OpenMP's wait policy, and why.
+/// <para>
+/// libtorch's OpenMP runtime (libgomp on Linux) reads OMP_NUM_THREADS and OMP_WAIT_POLICY once, when it is loaded,
+/// from the process's native environment. .NET's Environment.SetEnvironmentVariable does not write that
+/// environment on Unix (it keeps a managed copy), so <see cref="PrepareNativeEnvironment"/> calls libc's setenv,
+/// and must run before anything touches TorchSharp's <c>torch</c> (the module initializer of FedPS, the benches).
+/// A variable the user already set is left alone, and reported as the reason.
+/// </para>
+/// </summary>
+public static class CpuThreading
+{
+    public const string ThreadsVariable = "OMP_NUM_THREADS";
+    public const string WaitPolicyVariable = "OMP_WAIT_POLICY";
+
+    /// <summary>libgomp's spin count; setting it is a choice about waiting as much as OMP_WAIT_POLICY is.</summary>
+    public const string SpinCountVariable = "GOMP_SPINCOUNT";
+
+    /// <summary>Idle OpenMP threads sleep at once instead of spinning (what FedPS starts libtorch with).</summary>
+    public const string DefaultWaitPolicy = "PASSIVE";
+
+    private static readonly object Gate = new();
+    private static bool prepared;
+
+    /// <summary>The thread count FedPS chose or found, before any Set-FedDevice -Threads.</summary>
+    public static int StartThreads { get; private set; }
+
+    /// <summary>OpenMP's wait policy as libtorch was started with it.</summary>
+    public static string WaitPolicy { get; private set; } = "unknown";
+
+    /// <summary>Why the thread count and the wait policy are what they are.</summary>
+    public static string Reason => $"threads: {ThreadsReason}; wait policy: {WaitPolicyReason}";
+
+    /// <summary>Why the thread count is what it is.</summary>
+    public static string ThreadsReason { get; private set; } = NotPrepared;
+
+    /// <summary>Why the wait policy is what it is.</summary>
+    public static string WaitPolicyReason { get; private set; } = NotPrepared;
+
+    private const string NotPrepared = "unknown: libtorch was loaded before FedPS could set its environment";
+
+    /// <summary>
+    /// FedPS's default thread count: one. On a quiet 2-core machine it was the fastest for the MLP and 1.4–1.7× slower
+    /// than two threads for the CNN and the GPT; beside a busy process two threads were up to 9× slower (with OpenMP's
+    /// default spinning) while one thread kept its quiet speed. Parallel sweeps then run one single-threaded run per
+    /// core (docs/performance.md).
+    /// </summary>
+    public const int DefaultThreads = 1;
+
+    /// <summary>
+    /// Writes FedPS's defaults for the variables the user has not set into the native environment. Idempotent;
+    /// call it before the first use of TorchSharp's <c>torch</c>, or it has no effect on the running libtorch.
+    /// </summary>
+    public static void PrepareNativeEnvironment()
+    {
+        lock (Gate)
+        {
+            if (prepared)
+            {
+                return;
+            }
+
+            prepared = true;
+            var cores = Environment.ProcessorCount;
+            var userThreads = NativeEnvironment.Get(ThreadsVariable);
+            if (int.TryParse(userThreads, out var threads) && threads > 0)
+            {
+                ThreadsReason = $"{threads}, from {ThreadsVariable} in your environment";
+            }
+            else
+            {
+                threads = DefaultThreads;
+                NativeEnvironment.Set(ThreadsVariable, threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
+                ThreadsReason = $"{threads} of {cores} cores, FedPS's default (fastest for small models, unaffected by other busy processes; docs/performance.md)";
+            }
+
+            var userPolicy = NativeEnvironment.Get(WaitPolicyVariable);
+            var userSpin = NativeEnvironment.Get(SpinCountVariable);
+            if (!string.IsNullOrEmpty(userPolicy) || !string.IsNullOrEmpty(userSpin))
+            {
+                WaitPolicy = string.IsNullOrEmpty(userPolicy) ? $"OpenMP default, {SpinCountVariable}={userSpin}" : userPolicy.ToUpperInvariant();
+                WaitPolicyReason = $"{WaitPolicy}, from your environment";
+            }
+            else
+            {
+                NativeEnvironment.Set(WaitPolicyVariable, DefaultWaitPolicy);
+                WaitPolicy = DefaultWaitPolicy;
+                WaitPolicyReason = $"{DefaultWaitPolicy}, FedPS's default: idle OpenMP threads sleep instead of spinning, so extra threads never steal a busy machine's cores";
+            }
+
+            StartThreads = threads;
+        }
+    }
+
+    /// <summary>The process's native environment (what libgomp reads), not .NET's managed copy.</summary>
+    private static class NativeEnvironment
+    {
+        public static string? Get(string name) => OperatingSystem.IsWindows()
+            ? Environment.GetEnvironmentVariable(name)
+            : Marshal.PtrToStringUTF8(getenv(name));
+
+        public static void Set(string name, string value)
+        {
+            Environment.SetEnvironmentVariable(name, value);
+            var status = OperatingSystem.IsWindows() ? _putenv_s(name, value) : setenv(name, value, 1);
+            if (status != 0)
+            {
+                throw new FedPSException(FedErrorKind.ResourceUnavailable,
+                    $"Could not set {name} in the native environment (error {Marshal.GetLastPInvokeError()}).", name);
+            }
+        }
+
+#pragma warning disable SYSLIB1054, CA2101 // plain DllImport keeps the project free of unsafe code; UTF-8 is explicit
+        [DllImport("libc", SetLastError = true)]
+        private static extern int setenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name, [MarshalAs(UnmanagedType.LPUTF8Str)] string value, int overwrite);
+
+        [DllImport("libc")]
+        private static extern IntPtr getenv([MarshalAs(UnmanagedType.LPUTF8Str)] string name);
+
+        // libtorch on Windows reads the C runtime's environment, which SetEnvironmentVariable does not update.
+        [DllImport("ucrtbase", CharSet = CharSet.Unicode, EntryPoint = "_wputenv_s")]
+        private static extern int _putenv_s(string name, string value);
+#pragma warning restore SYSLIB1054, CA2101
+    }
+}
