@@ -39,6 +39,7 @@
         'Invoke-FedAttack'
         'Measure-FedPrivacy'
         'Measure-FedLoss'
+        'Measure-FedTextTask'
         'Invoke-FedExperiment'
         'Get-FedExperimentPlan'
         'Get-FedRun'

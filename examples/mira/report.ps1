@@ -1,81 +1,149 @@
 #Requires -Version 7.4
 <#
 .SYNOPSIS
-    Turns run.ps1's CSVs into the tables and PNG curves of docs/results/mira.md.
+    Turns run.ps1's results into the committed CSVs, the tables (mira-tables.md) and the figures of docs/results/mira.md.
+.DESCRIPTION
+    Every number is a mean over seeds with its 95 % confidence interval (Student's t, n = number of seeds), and every
+    comparison with FedIT is paired by seed: the mean of the per-seed differences with its 95 % CI. A client's "local"
+    number is its own model on its own task's test split; a method's number is the mean over its clients. The CSVs
+    written next to the tables are exactly what the tables and figures are computed from.
 #>
 param(
-    # One or more run.ps1 output folders; their rows are reported together.
-    [string[]] $Out = @(Join-Path $PSScriptRoot '../../runs/mira'),
-    [string] $Results = (Join-Path $PSScriptRoot '../../docs/results')
+    [string] $Out = (Join-Path $PSScriptRoot '../../runs/mira2'),
+    [string] $Results = (Join-Path $PSScriptRoot '../../docs/results/mira')
 )
 $ErrorActionPreference = 'Stop'
-$curves = $Out | ForEach-Object { Import-Csv (Join-Path $_ 'curves.csv') }
-$finals = $Out | ForEach-Object { Import-Csv (Join-Path $_ 'final.csv') }
-$methods = $finals.Method | Select-Object -Unique
-$tasks = $finals | Sort-Object { [int]$_.Client } | Select-Object -ExpandProperty Task -Unique
-function Stat($values) {
-    $v = @($values | ForEach-Object { [double]$_ })
-    $mean = ($v | Measure-Object -Average).Average
-    $sd = if ($v.Count -gt 1) { [math]::Sqrt(($v | ForEach-Object { ($_ - $mean) * ($_ - $mean) } | Measure-Object -Sum).Sum / ($v.Count - 1)) } else { 0 }
-    '{0:N3} ± {1:N3}' -f $mean, $sd
+New-Item -ItemType Directory -Force $Results | Out-Null
+$finals = @(Import-Csv (Join-Path $Out 'final.csv'))
+$selected = Get-Content (Join-Path $Out 'selected.json') | ConvertFrom-Json
+$order = 'FedIT', 'FedIT+FT', 'Ditto', 'LocalOnly', 'Mira'
+$methods = @($order | Where-Object { $_ -in $finals.Method })
+$seeds = @($finals.Seed | Sort-Object { [int]$_ } -Unique)
+$tasks = @($finals | Sort-Object { [int]$_.Client } | Select-Object -ExpandProperty Task -Unique)
+$kindOf = @{}; $finals | ForEach-Object { $kindOf[$_.Task] = $_.Kind }
+$settingOf = @{}; $finals | ForEach-Object { $settingOf[$_.Method] = $_.Setting }
+
+# The per-round validation curves of the final runs (one row per run, round and client), and the tuning results.
+$rounds = foreach ($m in $methods) {
+    $key = ('{0}-{1}' -f $m, $settingOf[$m]) -replace '[^\w.=+,-]', '_' # as run.ps1 names a run's folder
+    foreach ($seed in $seeds) {
+        $path = Join-Path $Out "runs/final/$key/seed$seed/rounds.csv"
+        if (Test-Path $path) { Import-Csv $path | Select-Object Method, Seed, Round, Client, Task, ValidationLoss, MB }
+    }
+}
+$finals | Export-Csv (Join-Path $Results 'final.csv') -NoTypeInformation
+$rounds | Export-Csv (Join-Path $Results 'rounds.csv') -NoTypeInformation
+if (Test-Path (Join-Path $Out 'tuning.csv')) { Copy-Item (Join-Path $Out 'tuning.csv') (Join-Path $Results 'tuning.csv') }
+if (Test-Path (Join-Path $Out 'pretrain/pretrain.json')) { Copy-Item (Join-Path $Out 'pretrain/pretrain.json') (Join-Path $Results 'pretrain.json') }
+
+# "mean ± half-width of the 95 % CI" over the finite values (just the mean for one value, a dash for none).
+function CI($values, [int] $Digits = 3) {
+    $v = [double[]] @($values | ForEach-Object { [double]$_ } | Where-Object { [double]::IsFinite($_) })
+    if ($v.Count -eq 0) { return '—' }
+    $s = [FedPS.Core.Experiments.SampleStatistics]::Summarize($v)
+    $f = "F$Digits"; $c = [Globalization.CultureInfo]::InvariantCulture
+    if ([double]::IsNaN($s.Item3)) { $s.Item1.ToString($f, $c) } else { '{0} ± {1}' -f $s.Item1.ToString($f, $c), $s.Item3.ToString($f, $c) }
+}
+function Average($rows, [string] $Column) {
+    $v = @($rows | Where-Object { "$($_.$Column)" -ne '' } | ForEach-Object { [double]$_.$Column })
+    if ($v.Count -eq 0) { [double]::NaN } else { ($v | Measure-Object -Average).Average }
+}
+# One number per seed: the mean of a column over the method's clients (optionally of some task kinds only).
+function PerSeed([string] $Method, [string] $Column, [string[]] $Kinds) {
+    foreach ($seed in $seeds) {
+        $rows = $finals | Where-Object { $_.Method -eq $Method -and $_.Seed -eq $seed -and (-not $Kinds -or $_.Kind -in $Kinds) }
+        if ($rows) { Average $rows $Column } else { [double]::NaN }
+    }
+}
+function Paired([string] $Method, [string] $Column, [string[]] $Kinds, [string] $Baseline = 'FedIT') {
+    $a = @(PerSeed $Method $Column $Kinds); $b = @(PerSeed $Baseline $Column $Kinds)
+    0..($seeds.Count - 1) | ForEach-Object { $a[$_] - $b[$_] }
 }
 
 $md = [Text.StringBuilder]::new()
-[void]$md.AppendLine("### Local test loss per client after the last round (mean ± sd over seeds; lower is better)`n")
-[void]$md.AppendLine('| client (task) | base (round 0) | ' + ($methods -join ' | ') + ' |')
-[void]$md.AppendLine('|---|---:|' + (($methods | ForEach-Object { '---:' }) -join '|') + '|')
-$start = $curves | Where-Object { [int]$_.Round -eq 0 -and $_.Method -eq $methods[0] }
-foreach ($task in $tasks) {
-    $cells = foreach ($m in $methods) { Stat ($finals | Where-Object { $_.Method -eq $m -and $_.Task -eq $task }).LocalLoss }
-    $base = Stat ($start | Where-Object Task -eq $task).Loss
-    [void]$md.AppendLine("| $task | $base | " + ($cells -join ' | ') + ' |')
+$n = $seeds.Count
+[void]$md.AppendLine("All numbers: mean over seeds ± 95 % CI (Student's t, n = $n seeds: $($seeds -join ', ')); test numbers at each run's best validation round.`n")
+
+[void]$md.AppendLine("### Tuning on validation data (seed $((Import-Csv (Join-Path $Out 'tuning.csv') | Select-Object -First 1).Seed))`n")
+[void]$md.AppendLine('| method | setting | best round | rounds run | mean validation loss at the best round | selected |')
+[void]$md.AppendLine('|---|---|---:|---:|---:|:---:|')
+foreach ($t in Import-Csv (Join-Path $Out 'tuning.csv') | Sort-Object { [array]::IndexOf($order, $_.Method) }, Setting) {
+    $isSelected = $t.Method -in $methods -and $settingOf[$t.Method] -eq $t.Setting
+    [void]$md.AppendLine(('| {0} | {1} | {2} | {3} | {4:N4} | {5} |' -f $t.Method, $t.Setting, $t.BestRound, $t.RoundsRun, [double]$t.ValidationLoss, ($isSelected ? '✓' : '')))
 }
-$meanCells = foreach ($m in $methods) {
-    Stat ($finals | Where-Object Method -eq $m | Group-Object Seed | ForEach-Object { ($_.Group | Measure-Object { [double]$_.LocalLoss } -Average).Average })
-}
-$baseMean = Stat ($start | Group-Object Seed | ForEach-Object { ($_.Group | Measure-Object { [double]$_.Loss } -Average).Average })
-[void]$md.AppendLine("| **mean over clients** | $baseMean | " + ($meanCells -join ' | ') + ' |')
-[void]$md.AppendLine("`n### Global loss: each client's model on the union of all tasks' test splits, averaged over clients`n")
-[void]$md.AppendLine('| method | global loss | global perplexity | local loss | MB communicated (up + down, all rounds) |')
-[void]$md.AppendLine('|---|---:|---:|---:|---:|')
+
+[void]$md.AppendLine("`n### Test results per method (mean over the $($tasks.Count) clients, then over seeds)`n")
+[void]$md.AppendLine('| method | setting | local test loss | global probe loss | translation exact match | translation chrF3 | classification accuracy | synonym + naming exact match | best round | MB to the best round |')
+[void]$md.AppendLine('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|')
 foreach ($m in $methods) {
-    $rows = $finals | Where-Object Method -eq $m
-    $perSeed = $rows | Group-Object Seed
-    $g = $perSeed | ForEach-Object { ($_.Group | Measure-Object { [double]$_.GlobalLoss } -Average).Average }
-    $l = $perSeed | ForEach-Object { ($_.Group | Measure-Object { [double]$_.LocalLoss } -Average).Average }
-    $ppl = [math]::Exp(($g | Measure-Object -Average).Average)
-    [void]$md.AppendLine("| $m | $(Stat $g) | $('{0:N2}' -f $ppl) | $(Stat $l) | $('{0:N2}' -f [double]$rows[0].MBCommunicated) |")
+    [void]$md.AppendLine(('| {0} | {1} | {2} | {3} | {4} | {5} | {6} | {7} | {8} | {9} |' -f $m, $settingOf[$m],
+        (CI (PerSeed $m TestLoss)), (CI (PerSeed $m GlobalLoss)), (CI (PerSeed $m ExactMatch Translation)), (CI (PerSeed $m ChrF Translation)),
+        (CI (PerSeed $m ExactMatch Classification)), (CI (PerSeed $m ExactMatch Synonym, Naming)), (CI (PerSeed $m BestRound) 1), (CI (PerSeed $m MBToBest) 2)))
 }
-[void]$md.AppendLine("`n### Clients where a Mira setting beats FedIT (mean local loss over seeds)`n")
-foreach ($m in $methods | Where-Object { $_ -like 'Mira*' }) {
-    $wins = foreach ($task in $tasks) {
-        $mira = ($finals | Where-Object { $_.Method -eq $m -and $_.Task -eq $task } | Measure-Object { [double]$_.LocalLoss } -Average).Average
-        $fedit = ($finals | Where-Object { $_.Method -eq 'FedIT' -and $_.Task -eq $task } | Measure-Object { [double]$_.LocalLoss } -Average).Average
-        if ($mira -lt $fedit) { $task }
+
+[void]$md.AppendLine("`n### Paired by seed: method − FedIT (mean of the per-seed differences ± 95 % CI; negative loss and positive metric differences favour the method)`n")
+[void]$md.AppendLine('| method | local test loss | global probe loss | translation chrF3 | translation exact match | classification accuracy | synonym + naming exact match |')
+[void]$md.AppendLine('|---|---:|---:|---:|---:|---:|---:|')
+foreach ($m in $methods | Where-Object { $_ -ne 'FedIT' }) {
+    [void]$md.AppendLine(('| {0} | {1} | {2} | {3} | {4} | {5} | {6} |' -f $m, (CI (Paired $m TestLoss)), (CI (Paired $m GlobalLoss)),
+        (CI (Paired $m ChrF Translation)), (CI (Paired $m ExactMatch Translation)), (CI (Paired $m ExactMatch Classification)), (CI (Paired $m ExactMatch Synonym, Naming))))
+}
+if ('Mira' -in $methods) {
+    [void]$md.AppendLine("`n### Paired by seed: Mira − each other method (local test loss; negative favours Mira)`n")
+    [void]$md.AppendLine('| baseline | Mira − baseline | seeds in which Mira is lower |')
+    [void]$md.AppendLine('|---|---:|---:|')
+    foreach ($b in $methods | Where-Object { $_ -ne 'Mira' }) {
+        $d = @(Paired Mira TestLoss -Baseline $b)
+        [void]$md.AppendLine(('| {0} | {1} | {2}/{3} |' -f $b, (CI $d), @($d | Where-Object { $_ -lt 0 }).Count, $d.Count))
     }
-    [void]$md.AppendLine("- $m`: $(@($wins).Count) of $($tasks.Count) clients ($(@($wins) -join ', '))")
+}
+
+[void]$md.AppendLine("`n### Local test loss per client (mean ± 95 % CI over seeds; in brackets: seeds in which the method beats FedIT on that client)`n")
+[void]$md.AppendLine('| client (task) | kind | ' + ($methods -join ' | ') + ' |')
+[void]$md.AppendLine('|---|---|' + (($methods | ForEach-Object { '---:' }) -join '|') + '|')
+foreach ($task in $tasks) {
+    $fedIt = @(foreach ($seed in $seeds) { ($finals | Where-Object { $_.Method -eq 'FedIT' -and $_.Seed -eq $seed -and $_.Task -eq $task }).TestLoss })
+    $cells = foreach ($m in $methods) {
+        $v = @(foreach ($seed in $seeds) { ($finals | Where-Object { $_.Method -eq $m -and $_.Seed -eq $seed -and $_.Task -eq $task }).TestLoss })
+        $wins = @(0..($v.Count - 1) | Where-Object { [double]$v[$_] -lt [double]$fedIt[$_] }).Count
+        ($m -eq 'FedIT') ? (CI $v) : ('{0} ({1}/{2})' -f (CI $v), $wins, $v.Count)
+    }
+    [void]$md.AppendLine("| $task | $($kindOf[$task]) | " + ($cells -join ' | ') + ' |')
+}
+
+[void]$md.AppendLine("`n### Task metrics per client (mean over seeds; exact match, and chrF3 for translation)`n")
+[void]$md.AppendLine('| client (task) | ' + ($methods -join ' | ') + ' |')
+[void]$md.AppendLine('|---|' + (($methods | ForEach-Object { '---:' }) -join '|') + '|')
+foreach ($task in $tasks | Where-Object { $kindOf[$_] -in 'Translation', 'Classification', 'Synonym', 'Naming' }) {
+    $cells = foreach ($m in $methods) {
+        $rows = $finals | Where-Object { $_.Method -eq $m -and $_.Task -eq $task }
+        $em = '{0:P0}' -f (Average $rows ExactMatch)
+        if ($kindOf[$task] -eq 'Translation') { '{0} / {1:N3}' -f $em, (Average $rows ChrF) } else { $em }
+    }
+    [void]$md.AppendLine("| $task | " + ($cells -join ' | ') + ' |')
 }
 Set-Content (Join-Path $Results 'mira-tables.md') $md.ToString()
 
-function Series($label, $rows) {
+# Figures: mean over clients of the validation loss per round, mean ± 95 % CI over seeds; and against megabytes sent.
+# FedIT + FT is left out: its rounds are local fine-tuning rounds that start at FedIT's best round, which differs by seed.
+function Series([string] $Label, $Rows, [string] $X) {
     $runs = [Collections.Generic.List[Collections.Generic.IReadOnlyList[ValueTuple[double, double]]]]::new()
-    foreach ($seedGroup in $rows | Group-Object Seed) {
+    foreach ($seedGroup in $Rows | Group-Object Seed) {
         $points = [Collections.Generic.List[ValueTuple[double, double]]]::new()
         foreach ($r in $seedGroup.Group | Group-Object { [int]$_.Round } | Sort-Object { [int]$_.Name }) {
-            $points.Add([ValueTuple[double, double]]::new([double]$r.Name, ($r.Group | Measure-Object { [double]$_.Loss } -Average).Average))
+            $points.Add([ValueTuple[double, double]]::new([double]$r.Group[0].$X, ($r.Group | Measure-Object { [double]$_.ValidationLoss } -Average).Average))
         }
         $runs.Add($points)
     }
-    [FedPS.Core.Experiments.CurveSeries]::new($label, $runs)
+    [FedPS.Core.Experiments.CurveSeries]::new($Label, $runs)
 }
-$all = [Collections.Generic.List[FedPS.Core.Experiments.CurveSeries]]::new()
-foreach ($m in $methods) { $all.Add((Series $m ($curves | Where-Object Method -eq $m))) }
-[FedPS.Core.Experiments.CurvePlot]::SavePng((Join-Path $Results 'mira-local-loss.png'), $all,
-    [FedPS.Core.Experiments.PlotLabels]::new('Mean local test loss over the 8 clients (±1 sd over seeds)', 'round', 'local test loss (nats/token)'), 960, 600)
-foreach ($kind in @{ Name = 'translation'; Match = 'translate-*' }, @{ Name = 'continuation'; Match = 'continue-*' }) {
+$ci = [FedPS.Core.Experiments.CurveBand]::ConfidenceInterval95
+foreach ($figure in @{ File = 'mira-validation.png'; X = 'Round'; XLabel = 'round'; Methods = @($methods | Where-Object { $_ -ne 'FedIT+FT' }) },
+    @{ File = 'mira-validation-mb.png'; X = 'MB'; XLabel = 'MB communicated (up + down, cumulative)'; Methods = @($methods | Where-Object { $_ -notin 'LocalOnly', 'FedIT+FT' }) }) {
     $series = [Collections.Generic.List[FedPS.Core.Experiments.CurveSeries]]::new()
-    foreach ($m in $methods) { $series.Add((Series $m ($curves | Where-Object { $_.Method -eq $m -and $_.Task -like $kind.Match }))) }
-    [FedPS.Core.Experiments.CurvePlot]::SavePng((Join-Path $Results "mira-$($kind.Name).png"), $series,
-        [FedPS.Core.Experiments.PlotLabels]::new("Local test loss, $($kind.Name) clients", 'round', 'local test loss (nats/token)'), 960, 600)
+    foreach ($m in $figure.Methods) { $series.Add((Series "$m ($($settingOf[$m]))" ($rounds | Where-Object Method -eq $m) $figure.X)) }
+    [FedPS.Core.Experiments.CurvePlot]::SavePng((Join-Path $Results $figure.File), $series,
+        [FedPS.Core.Experiments.PlotLabels]::new("Mean validation loss over the $($tasks.Count) clients (each its own model on its own task)", $figure.XLabel, 'validation loss (nats/byte)'),
+        960, 600, $ci)
 }
 Get-Content (Join-Path $Results 'mira-tables.md')

@@ -34,7 +34,7 @@ BeforeAll {
 
 Describe 'The round as a pipeline of stages' {
     It 'gives bit-identical results to Invoke-FedRound under <_>' -ForEach @(
-        'FedAvg', 'FedProx', 'FedAdagrad', 'FedAdam', 'FedYogi', 'FedSophia', 'DONE', 'FedMedian', 'FedTrimmedAvg', 'Krum', 'MultiKrum', 'FedIT', 'Mira', 'LocalOnly'
+        'FedAvg', 'FedProx', 'FedAdagrad', 'FedAdam', 'FedYogi', 'FedSophia', 'DONE', 'FedMedian', 'FedTrimmedAvg', 'Krum', 'MultiKrum', 'FedIT', 'Mira', 'Ditto', 'LocalOnly'
     ) {
         $oneLiner = New-SmallServer $_
         $staged = New-SmallServer $_
@@ -72,7 +72,7 @@ Describe 'The round as a pipeline of stages' {
     }
 
     It 'covers every built-in strategy' {
-        $covered = 'FedAvg', 'FedProx', 'FedAdagrad', 'FedAdam', 'FedYogi', 'FedSophia', 'DONE', 'FedMedian', 'FedTrimmedAvg', 'Krum', 'MultiKrum', 'FedIT', 'Mira', 'LocalOnly'
+        $covered = 'FedAvg', 'FedProx', 'FedAdagrad', 'FedAdam', 'FedYogi', 'FedSophia', 'DONE', 'FedMedian', 'FedTrimmedAvg', 'Krum', 'MultiKrum', 'FedIT', 'Mira', 'Ditto', 'LocalOnly'
         (Get-FedStrategy | Where-Object { -not $_.ThreadAffine }).Name | Should -BeIn $covered
     }
 

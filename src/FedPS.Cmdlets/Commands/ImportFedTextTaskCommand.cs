@@ -39,6 +39,11 @@ public sealed class ImportFedTextTaskCommand : FedCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int TestCount { get; set; } = 32;
 
+    /// <summary>Examples carved from the training side (after the test split) for tuning and early stopping.</summary>
+    [Parameter(ParameterSetName = TaskSet)]
+    [ValidateRange(0, int.MaxValue)]
+    public int ValidationCount { get; set; }
+
     /// <summary>Seeds each task's train/test split.</summary>
     [Parameter]
     public int Seed { get; set; }
@@ -66,7 +71,7 @@ public sealed class ImportFedTextTaskCommand : FedCmdlet
             }
             else
             {
-                WriteObject(FedTextTask.Load(definition, TokenizerCatalog.Get(Tokenizer), ContextLength, TrainCount, TestCount, Seed, FedDevice.Current));
+                WriteObject(FedTextTask.Load(definition, TokenizerCatalog.Get(Tokenizer), ContextLength, TrainCount, TestCount, Seed, FedDevice.Current, ValidationCount));
             }
         }
     });

@@ -6,9 +6,21 @@ public sealed record CurveSeries(string Label, IReadOnlyList<IReadOnlyList<(doub
 /// <summary>What to write on a plot.</summary>
 public sealed record PlotLabels(string Title, string XLabel, string YLabel);
 
+/// <summary>What the shaded band around a curve of several runs shows.</summary>
+public enum CurveBand
+{
+    /// <summary>Mean ± one sample standard deviation.</summary>
+    StandardDeviation,
+
+    /// <summary>Mean ± the half-width of the 95 % confidence interval of the mean (Student's t).</summary>
+    ConfidenceInterval95,
+}
+
 /// <summary>
 /// Curves over rounds as a PNG (ScottPlot): per series the mean across runs as a line and, with several runs,
-/// a band of ± one standard deviation; labelled axes and a legend.
+/// a shaded band (<see cref="CurveBand"/>) that a second title line names with the number of runs, e.g. "shaded:
+/// mean ± 95 % CI, n = 5"; labelled axes, a legend beside the plot, and whole-number ticks when every x is a whole
+/// number (rounds).
 /// </summary>
 public static class CurvePlot
 {
@@ -16,7 +28,7 @@ public static class CurvePlot
     public const int DefaultHeight = 600;
 
     public static void SavePng(string path, IReadOnlyList<CurveSeries> series, PlotLabels labels,
-        int width = DefaultWidth, int height = DefaultHeight)
+        int width = DefaultWidth, int height = DefaultHeight, CurveBand band = CurveBand.StandardDeviation)
     {
         if (series.Count == 0 || series.All(s => s.Runs.All(r => r.Count == 0)))
         {
@@ -37,9 +49,10 @@ public static class CurvePlot
             var xs = summary.Select(p => p.X).ToArray();
             if (series[i].Runs.Count > 1)
             {
-                var band = plot.Add.FillY(xs, summary.Select(p => p.Mean - p.Std).ToArray(), summary.Select(p => p.Mean + p.Std).ToArray());
-                band.FillColor = color.WithAlpha(0.18);
-                band.LineWidth = 0;
+                var spread = summary.Select(p => band == CurveBand.StandardDeviation ? p.Std : p.HalfWidth95).ToArray();
+                var fill = plot.Add.FillY(xs, summary.Select((p, j) => p.Mean - spread[j]).ToArray(), summary.Select((p, j) => p.Mean + spread[j]).ToArray());
+                fill.FillColor = color.WithAlpha(0.18);
+                fill.LineWidth = 0;
             }
 
             var line = plot.Add.Scatter(xs, summary.Select(p => p.Mean).ToArray());
@@ -49,15 +62,37 @@ public static class CurvePlot
             line.LegendText = series[i].Runs.Count > 1 ? $"{series[i].Label} (n={series[i].Runs.Count})" : series[i].Label;
         }
 
-        plot.Title(labels.Title);
+        plot.Title(BandCaption(series, band) is { } caption ? $"{labels.Title}\n{caption}" : labels.Title);
+        if (HasWholeNumberX(series))
+        {
+            plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        }
+
         plot.XLabel(labels.XLabel);
         plot.YLabel(labels.YLabel);
         plot.ShowLegend(ScottPlot.Edge.Right); // beside the data, so a legend never hides the curves' ends
         IO.FileWrites.Replace(path, temp => plot.SavePng(temp, width, height));
     }
 
-    /// <summary>Mean and standard deviation across runs at each x that every run reached.</summary>
-    public static (double X, double Mean, double Std)[] Summarize(IReadOnlyList<IReadOnlyList<(double X, double Y)>> runs)
+    /// <summary>True when every x is a whole number (rounds), so ticks at fractions would name rounds that do not exist.</summary>
+    public static bool HasWholeNumberX(IReadOnlyList<CurveSeries> series) =>
+        series.SelectMany(s => s.Runs).SelectMany(r => r).All(p => p.X == Math.Round(p.X));
+
+    /// <summary>What the bands show, e.g. "shaded: mean ± 95 % CI, n = 5"; null when no series has more than one run.</summary>
+    public static string? BandCaption(IReadOnlyList<CurveSeries> series, CurveBand band)
+    {
+        var counts = series.Select(s => s.Runs.Count).Where(n => n > 1).Distinct().Order().ToArray();
+        if (counts.Length == 0)
+        {
+            return null;
+        }
+
+        var what = band == CurveBand.StandardDeviation ? "mean ± 1 SD" : "mean ± 95 % CI";
+        return $"shaded: {what}, n = {string.Join(" or ", counts)}";
+    }
+
+    /// <summary>Mean, standard deviation and 95 % CI half-width across runs at each x that every run reached.</summary>
+    public static (double X, double Mean, double Std, double HalfWidth95)[] Summarize(IReadOnlyList<IReadOnlyList<(double X, double Y)>> runs)
     {
         var shared = runs.Select(r => r.Select(p => p.X).ToHashSet())
             .Aggregate((a, b) => { a.IntersectWith(b); return a; });
@@ -65,14 +100,8 @@ public static class CurvePlot
             .Select(x =>
             {
                 var ys = runs.Select(r => r.First(p => p.X == x).Y).Where(double.IsFinite).ToArray();
-                if (ys.Length == 0)
-                {
-                    return (x, double.NaN, double.NaN);
-                }
-
-                var mean = ys.Average();
-                var std = ys.Length > 1 ? Math.Sqrt(ys.Sum(y => (y - mean) * (y - mean)) / (ys.Length - 1)) : 0;
-                return (x, mean, std);
+                var (mean, std, half) = SampleStatistics.Summarize(ys);
+                return (x, mean, std, double.IsNaN(half) ? 0 : half);
             })
             .Where(p => double.IsFinite(p.Item2))
             .ToArray();

@@ -6,6 +6,9 @@ using static TorchSharp.torch;
 
 namespace FedPS.Core.Federation;
 
+/// <summary>What a second local pass (<see cref="LocalTrainer.TrainPass"/>) produced: the trained parameters (the caller owns them), its mean loss and steps.</summary>
+public sealed record LocalPassResult(ParameterSet Parameters, double TrainLoss, int Steps);
+
 /// <summary>Where a client's local training stands, for progress reporting.</summary>
 public readonly record struct LocalProgress(int ClientId, int Step, int Steps);
 
@@ -25,34 +28,10 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
     {
         var client = assignment.Client;
         var round = assignment.Round;
-        assignment.Start.CopyTo(Worker);
-        Worker.train();
-        var data = client.Data.Data;
         var steps = assignment.PlannedSteps;
-        var parameters = Worker.parameters().Where(p => p.requires_grad).ToArray();
-        using var batches = new MinibatchStream(data.Features, data.Labels, assignment.FixedBatchSize ?? client.Training.BatchSize,
-            round.Seed, round.Number, client.Id, repeatFirst: assignment.FixedBatchSize is not null);
-        using var estimatorGenerator = new Generator((ulong)SeedSequence.Derive(round.Seed, round.Number, client.Id, (long)SeedPurpose.Estimator));
-        using var losses = zeros(Math.Max(1, steps), dtype: ScalarType.Float32, device: data.Features.device);
-        using var update = assignment.UpdateRule?.Invoke(new LocalUpdateContext(client, parameters, assignment.Start))
-                           ?? new OptimizerUpdate(client.Training.Optimizer.Create(parameters));
-        for (var step = 0; step < steps; step++)
-        {
-            cancel.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            var (inputs, labels) = batches.Next();
-            if (assignment.LabelMap is { } map)
-            {
-                labels = map(labels);
-            }
-
-            var loss = Losses.CrossEntropy(Worker.forward(inputs), labels);
-            losses[step] = loss.detach();
-            update.Step(assignment.Penalty is null ? loss : loss + assignment.Penalty(Worker), new Minibatch(Worker, inputs, labels, estimatorGenerator));
-            progress?.Report(new LocalProgress(client.Id, step + 1, steps));
-        }
-
-        var trainLoss = MeanLoss(losses, steps, client.Id, round.Number);
+        var purposes = new PassSeeds(round.Seed, round.Number, client.Id, SeedPurpose.Shuffling, SeedSequence.Derive(round.Seed, round.Number, client.Id, (long)SeedPurpose.Estimator));
+        using var update = Run(client, assignment.Start, steps, assignment.Penalty, assignment.UpdateRule, assignment.FixedBatchSize, purposes, cancel, progress, out var trainLoss,
+            assignment.LabelMap);
         var payload = update.Payload();
         var sent = payload ?? ParameterSet.From(Worker, trainableOnly: true);
         var baseline = payload is null ? assignment.Start : null;
@@ -71,6 +50,72 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
             BytesUp = assignment.Transmits ? sent.ByteCount + assignment.ExtraBytesUp : 0,
             Metrics = new Dictionary<string, double>(update.CollectMetrics()),
         };
+    }
+
+    /// <summary>
+    /// A second local pass, apart from the round's update (e.g. Ditto's personal model): <paramref name="steps"/> steps of
+    /// the client's own optimizer from <paramref name="start"/>, with <paramref name="penalty"/> added to each minibatch
+    /// loss, on minibatches in an order seeded by (seed, round, client, <paramref name="purpose"/>) so it draws
+    /// independently of the main pass. The caller owns the result.
+    /// </summary>
+    public LocalPassResult TrainPass(FedClient client, ParameterSet start, int steps, Func<nn.Module<Tensor, Tensor>, Tensor>? penalty,
+        SeedPurpose purpose, long seed, int round, CancellationToken cancel = default)
+    {
+        var purposes = new PassSeeds(seed, round, client.Id, purpose, SeedSequence.Derive(seed, round, client.Id, (long)purpose, (long)SeedPurpose.Estimator));
+        using (Run(client, start, steps, penalty, null, null, purposes, cancel, null, out var trainLoss))
+        {
+            var trained = ParameterSet.From(Worker, trainableOnly: true);
+            if (!trained.AllFinite())
+            {
+                trained.Dispose();
+                throw new FedDivergenceException(client.Id, round, steps, double.NaN);
+            }
+
+            return new LocalPassResult(trained, trainLoss, steps);
+        }
+    }
+
+    // The step loop shared by every pass: load the start, then per step the next minibatch (its labels mapped for a
+    // label-flipping attacker), the loss plus penalty, and the update rule. Returns the update rule (the caller disposes it) with the worker holding the trained parameters.
+    private ILocalUpdate Run(FedClient client, ParameterSet start, int steps, Func<nn.Module<Tensor, Tensor>, Tensor>? penalty,
+        Func<LocalUpdateContext, ILocalUpdate>? rule, int? fixedBatchSize, PassSeeds seeds, CancellationToken cancel,
+        IProgress<LocalProgress>? progress, out double trainLoss, Func<Tensor, Tensor>? labelMap = null)
+    {
+        start.CopyTo(Worker);
+        Worker.train();
+        var data = client.Data.Data;
+        var parameters = Worker.parameters().Where(p => p.requires_grad).ToArray();
+        using var batches = new MinibatchStream(data.Features, data.Labels, fixedBatchSize ?? client.Training.BatchSize,
+            seeds.Seed, seeds.Round, seeds.ClientId, seeds.Shuffling, repeatFirst: fixedBatchSize is not null);
+        using var estimatorGenerator = new Generator((ulong)seeds.Estimator);
+        using var losses = zeros(Math.Max(1, steps), dtype: ScalarType.Float32, device: data.Features.device);
+        var update = rule?.Invoke(new LocalUpdateContext(client, parameters, start)) ?? new OptimizerUpdate(client.Training.Optimizer.Create(parameters));
+        try
+        {
+            for (var step = 0; step < steps; step++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                var (inputs, labels) = batches.Next();
+                if (labelMap is not null)
+                {
+                    labels = labelMap(labels);
+                }
+
+                var loss = Losses.CrossEntropy(Worker.forward(inputs), labels);
+                losses[step] = loss.detach();
+                update.Step(penalty is null ? loss : loss + penalty(Worker), new Minibatch(Worker, inputs, labels, estimatorGenerator));
+                progress?.Report(new LocalProgress(client.Id, step + 1, steps));
+            }
+
+            trainLoss = MeanLoss(losses, steps, client.Id, seeds.Round);
+            return update;
+        }
+        catch
+        {
+            update.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
@@ -114,6 +159,9 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
     }
 
     public void Dispose() => Worker.Dispose();
+
+    // Where a pass's randomness comes from: the minibatch order's purpose and the Hessian estimator's seed.
+    private readonly record struct PassSeeds(long Seed, int Round, int ClientId, SeedPurpose Shuffling, long Estimator);
 
     // One host read for the whole client: the mean, or the step where the loss first stopped being finite.
     private static double MeanLoss(Tensor losses, int steps, int clientId, int round)

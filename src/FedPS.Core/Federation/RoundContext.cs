@@ -1,4 +1,7 @@
 using FedPS.Core.Models;
+using FedPS.Core.Primitives;
+using TorchSharp;
+using static TorchSharp.torch;
 
 namespace FedPS.Core.Federation;
 
@@ -54,9 +57,20 @@ public sealed class RoundContext : IDisposable
     public ParameterSet LocalGradient(FedClient client, ParameterSet at, int? samples = null)
     {
         Cancel.ThrowIfCancellationRequested();
-        return (trainer ?? throw new FedPSException(FedErrorKind.InvalidOperation,
-                "This round has no clients to compute on (a stand-alone aggregation): the strategy needs a server."))
-            .Gradient(client, at, samples ?? client.SampleCount, Seed, Number);
+        return Trainer.Gradient(client, at, samples ?? client.SampleCount, Seed, Number);
+    }
+
+    /// <summary>
+    /// A second local training pass of <paramref name="client"/>, computed by the client apart from the round's update
+    /// (e.g. Ditto's personal model): <paramref name="steps"/> steps of its own optimizer from <paramref name="start"/>,
+    /// <paramref name="penalty"/> added to every minibatch loss, minibatches drawn in an order seeded by
+    /// (seed, round, client, <paramref name="purpose"/>). The caller owns the result's parameters.
+    /// </summary>
+    public LocalPassResult TrainLocally(FedClient client, ParameterSet start, int steps, Func<nn.Module<Tensor, Tensor>, Tensor>? penalty = null,
+        SeedPurpose purpose = SeedPurpose.PersonalTraining)
+    {
+        Cancel.ThrowIfCancellationRequested();
+        return Trainer.TrainPass(client, start, steps, penalty, purpose, Seed, Number, Cancel);
     }
 
     /// <summary>
@@ -86,4 +100,7 @@ public sealed class RoundContext : IDisposable
     }
 
     public override string ToString() => $"round {Number} ({Sampled.Count} clients)";
+
+    private LocalTrainer Trainer => trainer ?? throw new FedPSException(FedErrorKind.InvalidOperation,
+        "This round has no clients to compute on (a stand-alone aggregation): the strategy needs a server.");
 }

@@ -37,11 +37,14 @@ public enum SeedPurpose
     Estimator = 3,
     GradientSampling = 4,
 
+    /// <summary>A second local pass of a client in a round (e.g. Ditto's personal model), apart from its update.</summary>
+    PersonalTraining = 6,
+
     /// <summary>Central DP: the Gaussian noise added to the round's mean (per round).</summary>
     PrivacyNoise = 5,
 
     /// <summary>Adaptive clipping: the noise on the count of unclipped updates (per round).</summary>
-    ClipCount = 6,
+    ClipCount = 13, // 6 is PersonalTraining
 
     /// <summary>Local DP: the noise a client adds to its own update (per round and client).</summary>
     LocalPrivacy = 7,

@@ -13,8 +13,26 @@ public sealed class CurvePlotTests
         var summary = CurvePlot.Summarize([Run(1, 2, 3), Run(3, 4)]);
 
         Assert.Equal(2, summary.Length); // only the rounds both runs reached
-        Assert.Equal((1.0, 2.0, Math.Sqrt(2)), summary[0]);
-        Assert.Equal((2.0, 3.0, Math.Sqrt(2)), summary[1]);
+        Assert.Equal((1.0, 2.0, Math.Sqrt(2)), (summary[0].X, summary[0].Mean, summary[0].Std));
+        Assert.Equal((2.0, 3.0, Math.Sqrt(2)), (summary[1].X, summary[1].Mean, summary[1].Std));
+        Assert.Equal(12.7062, summary[0].HalfWidth95, 1e-9); // t(0.975, 1)·√2/√2
+    }
+
+    [Fact]
+    public void The_band_caption_names_what_is_shaded_and_over_how_many_runs()
+    {
+        CurveSeries[] five = [new("a", [Run(1), Run(2), Run(3), Run(4), Run(5)]), new("b", [Run(1), Run(2), Run(3), Run(4), Run(5)])];
+
+        Assert.Equal("shaded: mean ± 95 % CI, n = 5", CurvePlot.BandCaption(five, CurveBand.ConfidenceInterval95));
+        Assert.Equal("shaded: mean ± 1 SD, n = 2 or 5", CurvePlot.BandCaption([.. five, new("c", [Run(1), Run(2)])], CurveBand.StandardDeviation));
+        Assert.Null(CurvePlot.BandCaption([new("single", [Run(1, 2)])], CurveBand.ConfidenceInterval95));
+    }
+
+    [Fact]
+    public void Rounds_get_whole_number_ticks_and_megabytes_do_not()
+    {
+        Assert.True(CurvePlot.HasWholeNumberX([new("rounds", [Run(0.5, 0.7, 0.8)])]));
+        Assert.False(CurvePlot.HasWholeNumberX([new("MB", [[(1.5, 0.5), (3.0, 0.7)]])]));
     }
 
     [Fact]
@@ -25,7 +43,7 @@ public sealed class CurvePlotTests
         {
             CurvePlot.SavePng(path,
                 [new CurveSeries("FedAvg", [Run(0.5, 0.7, 0.8), Run(0.4, 0.72, 0.83)]), new CurveSeries("FedSophia", [Run(0.6, 0.8, 0.9)])],
-                new PlotLabels("Test accuracy", "Round", "Accuracy"), 640, 400);
+                new PlotLabels("Test accuracy", "Round", "Accuracy"), 640, 400, CurveBand.ConfidenceInterval95);
 
             var bytes = File.ReadAllBytes(path);
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);

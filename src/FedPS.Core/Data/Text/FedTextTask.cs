@@ -10,15 +10,17 @@ namespace FedPS.Core.Data.Text;
 /// </summary>
 public sealed class FedTextTask
 {
-    private FedTextTask(TextTaskDefinition definition, IReadOnlyList<TextExample> train, IReadOnlyList<TextExample> test,
-        ITextTokenizer tokenizer, int context, torch.Device device)
+    private FedTextTask(TextTaskDefinition definition, IReadOnlyList<TextExample> train, IReadOnlyList<TextExample> validation,
+        IReadOnlyList<TextExample> test, ITextTokenizer tokenizer, int context, torch.Device device)
     {
         Definition = definition;
         TrainExamples = train;
+        ValidationExamples = validation;
         TestExamples = test;
         Tokenizer = tokenizer.Name;
         ContextLength = context;
         Train = TextEncoder.Instructions(definition.Name, "train", train, tokenizer, context, device);
+        Validation = validation.Count == 0 ? null : TextEncoder.Instructions(definition.Name, "validation", validation, tokenizer, context, device);
         Test = TextEncoder.Instructions(definition.Name, "test", test, tokenizer, context, device);
     }
 
@@ -38,7 +40,13 @@ public sealed class FedTextTask
 
     public IReadOnlyList<TextExample> TestExamples { get; }
 
+    /// <summary>Examples held out from training for tuning and early stopping (none unless asked for).</summary>
+    public IReadOnlyList<TextExample> ValidationExamples { get; }
+
     public FedDataset Train { get; }
+
+    /// <summary>The validation examples as a dataset, or null without any.</summary>
+    public FedDataset? Validation { get; }
 
     public FedDataset Test { get; }
 
@@ -47,14 +55,16 @@ public sealed class FedTextTask
 
     /// <summary>
     /// Loads the task's examples, shuffles them with a seed derived from (<paramref name="seed"/>, task name),
-    /// and takes the first <paramref name="testCount"/> as test and the next <paramref name="trainCount"/> as train.
+    /// and takes the first <paramref name="testCount"/> as test, the next <paramref name="validationCount"/> as
+    /// validation (carved from what would otherwise be training data) and the next <paramref name="trainCount"/> as train.
+    /// The test split does not depend on <paramref name="validationCount"/>.
     /// </summary>
     public static FedTextTask Load(TextTaskDefinition definition, ITextTokenizer tokenizer, int context, int trainCount, int testCount,
-        int seed, torch.Device device)
+        int seed, torch.Device device, int validationCount = 0)
     {
-        if (trainCount < 1 || testCount < 1)
+        if (trainCount < 1 || testCount < 1 || validationCount < 0)
         {
-            throw new FedPSException(FedErrorKind.InvalidArgument, "TrainCount and TestCount must be at least 1.", definition.Name);
+            throw new FedPSException(FedErrorKind.InvalidArgument, "TrainCount and TestCount must be at least 1, ValidationCount at least 0.", definition.Name);
         }
 
         var examples = definition.LoadExamples().ToArray();
@@ -67,11 +77,15 @@ public sealed class FedTextTask
 
         new Random(SeedSequence.DeriveInt(seed, StableHash(definition.Name))).Shuffle(examples);
         var test = Math.Min(testCount, examples.Length / 2);
-        var train = Math.Min(trainCount, examples.Length - test);
-        return new FedTextTask(definition, examples[test..(test + train)], examples[..test], tokenizer, context, device);
+        var validation = Math.Min(validationCount, (examples.Length - test) / 2);
+        var start = test + validation;
+        var train = Math.Min(trainCount, examples.Length - start);
+        return new FedTextTask(definition, examples[start..(start + train)], examples[test..start], examples[..test], tokenizer, context, device);
     }
 
-    public override string ToString() => $"{Name} ({Kind}, {TrainExamples.Count} train / {TestExamples.Count} test)";
+    public override string ToString() => ValidationExamples.Count == 0
+        ? $"{Name} ({Kind}, {TrainExamples.Count} train / {TestExamples.Count} test)"
+        : $"{Name} ({Kind}, {TrainExamples.Count} train / {ValidationExamples.Count} validation / {TestExamples.Count} test)";
 
     // FNV-1a: string.GetHashCode is randomized per process, and the split must not be.
     private static long StableHash(string text)

@@ -4,7 +4,7 @@ namespace FedPS.Core.Data.Text;
 public static class TextTaskCatalog
 {
     public static readonly TextPackage Fortunes = new("fortunes", "fortune(6) quotes by category",
-        PackageSource.Debian("fortunes", "usr/share/games/fortunes"), ["computers", "science", "startrek", "food", "medicine", "politics", "sports"]);
+        PackageSource.Debian("fortunes", "usr/share/games/fortunes"), ["computers", "science", "startrek", "food", "medicine", "politics", "sports", "people", "miscellaneous", "work", "art", "wisdom"]);
 
     public static readonly TextPackage FortunesMin = new("fortunes-min", "fortune(6) quotes, minimal set",
         PackageSource.Debian("fortunes-min", "usr/share/games/fortunes"), ["literature", "riddles", "fortunes"]);
@@ -14,6 +14,12 @@ public static class TextTaskCatalog
 
     public static readonly TextPackage Foldoc = new("dict-foldoc", "Free On-line Dictionary of Computing (dictd)",
         PackageSource.Debian("dict-foldoc", "usr/share/dictd"), ["foldoc.index", "foldoc.dict.dz"]);
+
+    public static readonly TextPackage Gcide = new("dict-gcide", "Collaborative International Dictionary of English (dictd)",
+        PackageSource.Debian("dict-gcide", "usr/share/dictd"), ["gcide.index", "gcide.dict.dz"]);
+
+    public static readonly TextPackage Jargon = new("dict-jargon", "The Jargon File (dictd)",
+        PackageSource.Debian("dict-jargon", "usr/share/dictd"), ["jargon.index", "jargon.dict.dz"]);
 
     public static IReadOnlyList<TextTaskDefinition> All { get; } =
     [
@@ -27,6 +33,16 @@ public static class TextTaskCatalog
         TextTaskDefinition.Continuation(FortunesMin, "literature"),
         TextTaskDefinition.Continuation(Fortunes, "startrek"),
         TextTaskDefinition.Classification(Fortunes, ["food", "medicine", "politics", "sports"]),
+        TextTaskDefinition.Translation("Italian", "ita"),
+        TextTaskDefinition.Translation("Dutch", "nld"),
+        TextTaskDefinition.GcideDefinitions(Gcide),
+        TextTaskDefinition.JargonDefinitions(Jargon),
+        TextTaskDefinition.Continuation(Fortunes, "people"),
+        TextTaskDefinition.Continuation(Fortunes, "miscellaneous"),
+        TextTaskDefinition.Topic(Fortunes, ["work", "art", "wisdom", "politics"]),
+        TextTaskDefinition.PartOfSpeech(WordNet),
+        TextTaskDefinition.WordNetSynonyms(WordNet),
+        TextTaskDefinition.WordNetNaming(WordNet),
     ];
 
     private static readonly Catalog<TextTaskDefinition> ByName = new("text task", All.Select(t => (t.Name, t)));

@@ -51,7 +51,7 @@ public sealed record MiraOptions : StrategyOptions
 /// </summary>
 public sealed class Mira : FederatedStrategy
 {
-    private readonly Dictionary<int, ParameterSet> adapters = [];
+    private readonly PersonalModels adapters = new(nameof(Mira), "clients/");
     private IReadOnlyList<FedClient> clients = [];
     private Tensor? laplacian;
 
@@ -98,11 +98,7 @@ public sealed class Mira : FederatedStrategy
         using var eigenvalues = this.clients.Count == 0 ? zeros(1, dtype: ScalarType.Float64) : linalg.eigvalsh(l);
         CheckGain(eigenvalues.max().item<double>(), this.clients.Count);
         base.Initialize(initial, clients, clientsPerRound);
-        DisposeAdapters();
-        foreach (var client in this.clients)
-        {
-            adapters[client.Id] = initial.Clone();
-        }
+        adapters.Reset(this.clients, initial);
 
         laplacian?.Dispose();
         laplacian = l.to_type(ScalarType.Float32).DetachFromDisposeScope();
@@ -126,10 +122,7 @@ public sealed class Mira : FederatedStrategy
         }
     }
 
-    public override ParameterSet ParametersFor(int clientId) =>
-        adapters.TryGetValue(clientId, out var own)
-            ? own
-            : throw new FedPSException(FedErrorKind.ObjectNotFound, $"{Name} has no client {clientId}.", clientId);
+    public override ParameterSet ParametersFor(int clientId) => adapters[clientId];
 
     /// <summary>Local-only clients (λ = 0) keep their adapters on the device: nothing crosses the network.</summary>
     public override IReadOnlyList<ClientAssignment> Configure(RoundContext round) =>
@@ -139,7 +132,7 @@ public sealed class Mira : FederatedStrategy
     public override ParameterSet? Aggregate(RoundContext round, IReadOnlyList<ClientUpdate> results, IReadOnlyList<ClientFailure> failures)
     {
         var trained = results.ToDictionary(u => u.ClientId, u => u.Parameters);
-        foreach (var id in trained.Keys.Where(id => !adapters.ContainsKey(id)))
+        foreach (var id in trained.Keys.Where(id => !adapters.Contains(id)))
         {
             throw new FedPSException(FedErrorKind.InvalidArgument, $"{Name} has no client {id}.", id);
         }
@@ -161,38 +154,27 @@ public sealed class Mira : FederatedStrategy
                 $"{Name}'s graph step in round {round.Number} produced NaN or infinite adapters; the server keeps round {round.Number - 1}'s.", Name);
         }
 
-        DisposeAdapters();
         foreach (var (id, set) in next)
         {
-            adapters[id] = set;
+            adapters.Replace(id, set);
         }
 
         return RunningAverage.Of(clients.Select(c => adapters[c.Id]).ToArray(), clients.Select(c => (double)c.SampleCount).ToArray());
     }
 
     /// <summary>The mean loss and accuracy over the clients' own models.</summary>
-    public override Evaluation Evaluate(ModelEvaluator evaluator, FedDataset data)
-    {
-        var each = clients.Select(c => evaluator.Evaluate(adapters[c.Id], data)).ToArray();
-        return new Evaluation(each.Average(e => e.Loss), each.Average(e => e.Accuracy), data.Count);
-    }
+    public override Evaluation Evaluate(ModelEvaluator evaluator, FedDataset data) => adapters.Evaluate(evaluator, data);
 
     public override void SaveState(StrategyState state)
     {
         base.SaveState(state);
-        foreach (var client in clients)
-        {
-            state.Add($"clients/{client.Id}/", adapters[client.Id]);
-        }
+        adapters.Save(state);
     }
 
     public override void LoadState(StrategyState state)
     {
         base.LoadState(state);
-        foreach (var client in clients)
-        {
-            state.CopyTo($"clients/{client.Id}/", adapters[client.Id]);
-        }
+        adapters.Load(state);
     }
 
     public override string ToString() =>
@@ -200,7 +182,7 @@ public sealed class Mira : FederatedStrategy
 
     public override void Dispose()
     {
-        DisposeAdapters();
+        adapters.Dispose();
         laplacian?.Dispose();
         base.Dispose();
     }
@@ -222,15 +204,5 @@ public sealed class Mira : FederatedStrategy
                 values[k].copy_(pulled[k].view_as(values[k]));
             }
         }
-    }
-
-    private void DisposeAdapters()
-    {
-        foreach (var adapter in adapters.Values)
-        {
-            adapter.Dispose();
-        }
-
-        adapters.Clear();
     }
 }

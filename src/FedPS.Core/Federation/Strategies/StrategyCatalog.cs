@@ -61,6 +61,8 @@ public static class StrategyCatalog
             (NoOptions _) => new FedIT()),
         Define("Mira", "Per-client adapters pulled together over a task graph (Elbakary et al. 2024)",
             (MiraOptions o) => new Mira(o)),
+        Define("Ditto", "FedAvg plus a personal model per client, pulled towards the global one by λ/2·‖v − w‖² (Li et al. 2021)",
+            (DittoOptions o) => new Ditto(o)),
         Define("LocalOnly", "Every client trains its own model; nothing is shared (Mira with λ = 0)",
             (NoOptions _) => Mira.LocalOnly()),
     ]);

@@ -51,7 +51,10 @@ public sealed class TextReaderTests : IDisposable
 
         var synsets = WordNetReader.Read(PathOf("data.noun"), "wordnet-base");
 
-        Assert.Equal([new WordNetSynset("dwarf", "a plant or animal that is atypically small"), new WordNetSynset("exhale", "expel air")], synsets);
+        Assert.Equal([new WordNetSynset("dwarf", "a plant or animal that is atypically small") { Type = 'n' },
+            new WordNetSynset("exhale", "expel air") { Type = 'v', Words = ["exhale", "expire", "breathe out"] }], synsets);
+        Assert.Equal(["exhale", "expire", "breathe out"], synsets[1].Words);
+        Assert.NotEqual(synsets[0], synsets[0] with { Words = ["dwarf", "elf"] });
     }
 
     [Fact]
