@@ -123,6 +123,7 @@ Describe 'Bad input is refused with an error naming the value, before anything r
         @{ Case = 'levels below 1'; Script = { New-FedCompression Qsgd -Levels 0 }; Pattern = 'Levels must be at least 1 \(got 0\)' }
         @{ Case = 'a dropout probability of 1'; Script = { New-FedAvailability -DropoutProbability 1 }; Pattern = 'DropoutProbability must be in \[0, 1\) \(got 1\)' }
         @{ Case = 'central DP on a client'; Script = { $train | Split-FedDataset -Clients 2 | New-FedClient -Privacy (New-FedPrivacy) }; Pattern = 'server option' }
+        @{ Case = 'a share of attackers on a client'; Script = { $train | Split-FedDataset -Clients 2 | New-FedClient -Attack (New-FedAttack -Fraction 0.5) }; Pattern = 'a client''s own attack' }
         @{ Case = 'central DP under Krum'; Script = { New-StagedServer -Strategy Krum -Stages @{ Privacy = (New-FedPrivacy) } }; Pattern = 'Krum does not aggregate through it' }
         @{ Case = 'label flipping by hand'; Script = { New-FedUpdate @{ w = 1 } | Invoke-FedAttack LabelFlip }; Pattern = 'Label flipping changes how a client trains' }
     ) {

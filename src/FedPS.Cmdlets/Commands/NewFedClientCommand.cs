@@ -42,6 +42,12 @@ public sealed class NewFedClientCommand : FedCmdlet
     [Parameter]
     public PrivacyOptions? Privacy { get; set; }
 
+    /// <summary>Clip the gradient's global L2 norm to this before every optimizer step (torch's clip_grad_norm_).</summary>
+    [Parameter]
+    public double? MaxGradientNorm { get; set; }
+
+    private StageOptions[] OwnOptions => new StageOptions?[] { Attack, Privacy }.OfType<StageOptions>().ToArray();
+
     protected override void Begin()
     {
         if (Optimizer is not null && (MyInvocation.BoundParameters.ContainsKey(nameof(LearningRate)) ||
@@ -50,18 +56,20 @@ public sealed class NewFedClientCommand : FedCmdlet
             throw new FedPSException(FedErrorKind.InvalidArgument,
                 "Give either -Optimizer or -LearningRate/-Momentum (which build an SGD optimizer), not both.", Optimizer);
         }
+
+        FedClient.OwnStages(OwnOptions); // a server option given here fails once, before any client is made
     }
 
     protected override void Process() => ProcessItem(Data, () =>
     {
-        StageOptions?[] own = [Attack, Privacy];
         var client = new FedClient(Data, new LocalTrainingSpec
         {
             BatchSize = BatchSize,
             Epochs = LocalEpochs,
             Steps = LocalSteps,
             Optimizer = Optimizer ?? OptimizerSpec.Sgd(LearningRate, Momentum),
-        }, own.OfType<StageOptions>().ToArray());
+            MaxGradientNorm = MaxGradientNorm,
+        }, OwnOptions);
         if (client.Stages.Count > 0)
         {
             WriteVerbose($"Client {client.Id}: {string.Join("; ", client.Stages.Select(s => $"{s.GetType().Name} ({s})"))}.");

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Management.Automation.Language;
 using FedPS.Core.Data;
 using FedPS.Core.Data.Packages;
+using FedPS.Core.Data.Text;
 using FedPS.Core.Experiments;
 using FedPS.Core.Federation;
 using FedPS.Core.Federation.Strategies;

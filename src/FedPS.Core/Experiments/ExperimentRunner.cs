@@ -55,7 +55,7 @@ public interface IExperimentObserver
 /// </summary>
 public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions options)
 {
-    private readonly ConcurrentDictionary<(string, string), FedDataset> datasets = new();
+    private readonly ConcurrentDictionary<(string Name, string Split, ValidationHoldout? Holdout), FedDataset> datasets = new();
 
     /// <summary>
     /// Checks the plan against the store before anything runs, without changing it. <paramref name="selected"/> are
@@ -72,8 +72,8 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         PrepareFolders();
         foreach (var spec in runs.Select(r => r.Spec.Dataset).Distinct())
         {
-            Dataset(spec.Name, spec.TrainSplit);
-            Dataset(spec.Name, spec.TestSplit);
+            Dataset(spec, spec.TrainSplit);
+            Dataset(spec, spec.TestSplit);
         }
 
         store.Register(runs, stored => Check(plan, runs, stored));
@@ -217,7 +217,8 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
     private void Execute(PlannedRun run, RunClaim.Claimed claimed, IExperimentObserver observer, CancellationToken cancel)
     {
         var spec = run.Spec;
-        var (train, test) = spec.Dataset.Carve(Dataset(spec.Dataset.Name, spec.Dataset.TrainSplit), Dataset(spec.Dataset.Name, spec.Dataset.TestSplit));
+        var train = Dataset(spec.Dataset, spec.Dataset.TrainSplit);
+        var test = Dataset(spec.Dataset, spec.Dataset.TestSplit);
         var model = new FedModel(spec.Model with { InputShape = train.Shape, Classes = train.ClassCount }, spec.Seed);
         var clients = FedClientData.Split(train, spec.Partition.CreatePartitioner(), spec.Clients, spec.Seed)
             .Select(d => new FedClient(d, spec.CreateLocalTraining())).ToArray();
@@ -258,8 +259,10 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         observer.RunFinished(run, store.GetRuns(key: run.Key).Single(), skipped: false);
     }
 
-    private FedDataset Dataset(string name, string split) =>
-        datasets.GetOrAdd((name, split), key => DatasetCatalog.Get(key.Item1).Load(key.Item2, Runtime.FedDevice.Current));
+    // The test split never depends on a holdout, so it is cached once per dataset.
+    private FedDataset Dataset(DatasetSpec spec, string split) =>
+        datasets.GetOrAdd((spec.Name, split, split == "test" ? null : spec.Holdout),
+            key => DatasetCatalog.Get(key.Name).Load(key.Split, Runtime.FedDevice.Current, holdout: key.Holdout));
 
     private sealed class StepProgress(Action<RoundProgress> report) : IProgress<RoundProgress>
     {

@@ -125,7 +125,7 @@ public sealed record RunSpec
 
     private void CheckAgainst(DatasetDefinition definition, DatasetSpec dataset, PartitionSpec partition, ModelSpec model)
     {
-        var samples = definition.Shape.CountOf(dataset.TrainSplit);
+        var samples = definition.Shape.CountOf(dataset.TrainSplit, dataset.Holdout);
         if (Clients > samples)
         {
             throw new FedPSException(FedErrorKind.InvalidArgument,
@@ -170,47 +170,38 @@ public sealed record DatasetSpec
 
     public string TestSplit { get; init; } = "test";
 
-    /// <summary>Samples held out from the end of the training split as a validation set (0: none); no client gets them.</summary>
-    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] // configs without it keep their run keys
-    public int ValidationSize { get; init; }
+    /// <summary>
+    /// The fraction of the training split held out as the "validation" split (class-stratified, seeded by
+    /// <see cref="ValidationSeed"/>), which the train split then excludes; 0: no holdout.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] // configs without a holdout keep their run keys
+    public double ValidationFraction { get; init; }
 
-    /// <summary>Evaluate on the held-out validation samples instead of the test split: for tuning without seeing the test data.</summary>
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
-    public bool EvaluateOnValidation { get; init; }
+    public int ValidationSeed { get; init; }
 
-    /// <summary>The clients' training data and the data rounds are evaluated on, with the validation samples carved out.</summary>
-    public (FedDataset Train, FedDataset Evaluation) Carve(FedDataset train, FedDataset test)
-    {
-        if (ValidationSize == 0)
-        {
-            return (train, test);
-        }
-
-        if (ValidationSize >= train.Count)
-        {
-            throw new FedPSException(FedErrorKind.InvalidArgument,
-                $"ValidationSize {ValidationSize} leaves no training data: {train} has {train.Count} samples.", ValidationSize);
-        }
-
-        var kept = train.Count - ValidationSize;
-        return (train.Slice(0, kept, train.Name, train.Split),
-            EvaluateOnValidation ? train.Slice(kept, ValidationSize, train.Name, "validation") : test);
-    }
+    /// <summary>The holdout the splits are loaded with, or null.</summary>
+    public ValidationHoldout? Holdout => ValidationFraction > 0 ? new ValidationHoldout(ValidationFraction, ValidationSeed) : null;
 
     public DatasetSpec Validated()
     {
-        if (ValidationSize < 0 || (EvaluateOnValidation && ValidationSize == 0))
-        {
-            throw new FedPSException(FedErrorKind.InvalidArgument,
-                $"ValidationSize must be at least 0, and above 0 to evaluate on validation data (got {ValidationSize}).", ValidationSize);
-        }
-
-        return this with
+        var validated = this with
         {
             Name = DatasetCatalog.Get(Name).Name,
             TrainSplit = DatasetDefinition.SplitCatalog.Canonical(TrainSplit),
             TestSplit = DatasetDefinition.SplitCatalog.Canonical(TestSplit),
         };
+        if (ValidationFraction != 0)
+        {
+            new ValidationHoldout(ValidationFraction, ValidationSeed).Validated();
+        }
+        else if (validated.TrainSplit == "validation" || validated.TestSplit == "validation")
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                "The validation split is carved from the training split: set validationFraction (e.g. 0.1) and validationSeed.", ValidationFraction);
+        }
+
+        return validated;
     }
 }
 

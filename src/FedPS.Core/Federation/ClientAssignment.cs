@@ -52,7 +52,11 @@ public sealed class ClientAssignment
     /// <summary>False when nothing crosses the network (local-only training): the round counts no bytes for this client.</summary>
     public bool Transmits { get; init; } = true;
 
-    /// <summary>Client-side state the training advances (e.g. Sophia's m and h), committed by the strategy when the round completes.</summary>
+    /// <summary>
+    /// Client-side state the training advances (e.g. Sophia's m and h): the strategy takes over the state of the
+    /// clients that finished training when the round completes (<see cref="FederatedStrategy.CompleteRound"/>); the
+    /// round disposes the rest, and all of it when the round is abandoned.
+    /// </summary>
     public IDisposable? ClientState { get; init; }
 
     /// <summary>What the strategy adds to plain local training, for display (e.g. "proximal μ=0.01").</summary>
@@ -85,4 +89,9 @@ public sealed class ClientAssignment
 }
 
 /// <summary>What an update rule is built for: the client and the trainable parameters of the network it trains.</summary>
-public sealed record LocalUpdateContext(FedClient Client, IReadOnlyList<TorchSharp.Modules.Parameter> Parameters, ParameterSet Start);
+public sealed record LocalUpdateContext(FedClient Client, IReadOnlyList<TorchSharp.Modules.Parameter> Parameters, ParameterSet Start)
+{
+    /// <summary>Plain training with <paramref name="optimizer"/> (made for <see cref="Parameters"/>), under the client's gradient clipping.</summary>
+    public OptimizerUpdate OptimizerUpdate(Optim.ILocalOptimizer optimizer) =>
+        new(optimizer, Parameters, Client.Training.MaxGradientNorm);
+}

@@ -15,17 +15,27 @@ public sealed class FedClient
             throw new FedPSException(FedErrorKind.InvalidArgument, $"Client {data.Id} has no samples.", data);
         }
 
-        var notOwn = stages?.FirstOrDefault(s => !s.IsClientOption);
-        if (notOwn is not null)
-        {
-            throw new FedPSException(FedErrorKind.InvalidArgument,
-                $"{notOwn.GetType().Name} ({notOwn}) is a server option, not a client's: give it to New-FedServer.", notOwn);
-        }
-
         Data = data;
         Training = training.Validated();
-        Stages = stages?.Select(s => s.Validated()).ToArray() ?? [];
+        Stages = OwnStages(stages ?? []);
     }
+
+    /// <summary>
+    /// <paramref name="stages"/> validated as a client's own options: each must be one a client may carry (an attack
+    /// without a choice of attackers, local DP), else the error says where it belongs.
+    /// </summary>
+    public static IReadOnlyList<StageOptions> OwnStages(IEnumerable<StageOptions> stages) =>
+        stages.Select(s =>
+        {
+            if (!s.IsClientOption)
+            {
+                throw new FedPSException(FedErrorKind.InvalidArgument,
+                    $"{s.GetType().Name} ({s}) is a server option, not a client's: give it to New-FedServer.", s);
+            }
+
+            s.CreateStage([0]).Dispose(); // what it refuses for a single client, it refuses now
+            return s.Validated();
+        }).ToArray();
 
     public int Id => Data.Id;
 

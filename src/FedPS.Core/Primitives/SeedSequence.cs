@@ -36,6 +36,7 @@ public enum SeedPurpose
     Shuffling = 2,
     Estimator = 3,
     GradientSampling = 4,
+    Validation = 5,
 
     /// <summary>A second local pass of a client in a round (e.g. Ditto's personal model), apart from its update.</summary>
     PersonalTraining = 6,

@@ -183,6 +183,11 @@ public sealed class FedRound : IDisposable
             }
 
             strategy.CompleteRound(Context, Assignments.Where(a => finished.Contains(a.ClientId)).ToArray());
+            foreach (var unfinished in Assignments.Where(a => !finished.Contains(a.ClientId)))
+            {
+                unfinished.ClientState?.Dispose(); // the strategy took over the finished clients' state only
+            }
+
             var stageMetrics = server.Stages.CompleteRound(Context);
             var test = server.TestData is null || !evaluate ? new Evaluation(double.NaN, double.NaN, 0) : strategy.Evaluate(server.Evaluator, server.TestData);
             var weight = accepted.Sum(r => (double)r.Samples);

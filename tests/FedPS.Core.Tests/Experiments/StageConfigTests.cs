@@ -51,20 +51,10 @@ public sealed class StageConfigTests : IDisposable
     }
 
     [Fact]
-    public void A_validation_split_is_carved_from_the_end_of_the_training_data()
+    public void A_config_without_a_validation_split_keeps_its_old_key()
     {
-        var spec = Runs("dataset: { name: digits, validationSize: 100, evaluateOnValidation: true }\n").Single().Spec.Dataset;
-        var train = TestData.Blobs(500, seed: 1);
-        var test = TestData.Blobs(50, seed: 1, split: "test");
-
-        var (kept, evaluation) = spec.Carve(train, test);
-
-        Assert.Equal(400, kept.Count);
-        Assert.Equal("validation", evaluation.Split);
-        Assert.Equal(train.Labels.narrow(0, 400, 100).data<long>().ToArray(), evaluation.Labels.data<long>().ToArray());
-        Assert.Same(test, (spec with { EvaluateOnValidation = false }).Carve(train, test).Evaluation);
         Assert.DoesNotContain("validation", Runs("rounds: 1\n").Single().ConfigJson, StringComparison.OrdinalIgnoreCase);
-        Assert.Throws<ExperimentConfigException>(() => Runs("dataset: { evaluateOnValidation: true }\n"));
+        Assert.Contains("validationFraction", Runs("dataset: { validationFraction: 0.1 }\n").Single().ConfigJson, StringComparison.Ordinal);
     }
 
     [Fact]

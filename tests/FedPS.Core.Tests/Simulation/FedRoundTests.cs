@@ -110,6 +110,65 @@ public sealed class FedRoundTests
         Assert.False(buffered.StartRound().Streams);
     }
 
+    [Fact]
+    public void The_strategy_takes_over_the_state_of_clients_that_trained_and_the_round_disposes_the_rest()
+    {
+        var strategy = new StatefulAverage();
+        using var server = Server(strategy);
+        using var round = server.StartRound();
+        var updates = round.Assignments.Where(a => a.ClientId != 3).Select(a => round.Train(a)!).ToArray();
+        Array.ForEach(updates, round.Accept);
+
+        round.Complete();
+        Array.ForEach(updates, u => u.Dispose());
+
+        Assert.Equal([0, 1, 2], strategy.Kept.Select(p => p.ClientId));
+        Assert.All(strategy.Kept, p => Assert.False(p.Disposed));
+        Assert.True(strategy.Issued.Single(p => p.ClientId == 3).Disposed);
+    }
+
+    [Fact]
+    public void An_abandoned_round_disposes_every_client_state_it_issued()
+    {
+        var strategy = new StatefulAverage();
+        using var server = Server(strategy);
+        using (var round = server.StartRound())
+        {
+            using var update = round.Train(round.Assignments[0])!;
+        }
+
+        Assert.Empty(strategy.Kept);
+        Assert.All(strategy.Issued, p => Assert.True(p.Disposed));
+    }
+
+    /// <summary>FedAvg whose clients carry a state object, to see who owns it when.</summary>
+    private sealed class StatefulAverage() : FedAvg("Stateful")
+    {
+        public List<StateProbe> Issued { get; } = [];
+
+        public List<StateProbe> Kept { get; } = [];
+
+        public override IReadOnlyList<ClientAssignment> Configure(RoundContext round) =>
+            base.Configure(round).Select(a =>
+            {
+                var probe = new StateProbe(a.ClientId);
+                Issued.Add(probe);
+                return new ClientAssignment(round, a.Client, a.Start) { ClientState = probe };
+            }).ToArray();
+
+        public override void CompleteRound(RoundContext round, IReadOnlyList<ClientAssignment> trained) =>
+            Kept.AddRange(trained.Select(a => (StateProbe)a.ClientState!));
+    }
+
+    private sealed class StateProbe(int clientId) : IDisposable
+    {
+        public int ClientId { get; } = clientId;
+
+        public bool Disposed { get; private set; }
+
+        public void Dispose() => Disposed = true;
+    }
+
     /// <summary>FedAvg, remembering what it was told.</summary>
     private sealed class Recorder : FederatedStrategy
     {
