@@ -220,7 +220,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         var model = new FedModel(spec.Model with { InputShape = train.Shape, Classes = train.ClassCount }, spec.Seed);
         var clients = FedClientData.Split(train, spec.Partition.CreatePartitioner(), spec.Clients, spec.Seed)
             .Select(d => new FedClient(d, spec.CreateLocalTraining())).ToArray();
-        using var server = new FedServer(model, clients, spec.Strategy.Create(), test, spec.SampleFraction, spec.Seed, name: run.Name);
+        using var server = new FedServer(model, clients, spec.Strategy.Create(), test, spec.SampleFraction, spec.Seed, name: run.Name, stages: spec.Stages());
 
         // A checkpoint is this run's only if the run had started in this store: a planned run's checkpoint is left
         // over from an earlier store (deleted, or another -Database with the same checkpoint folder).

@@ -62,6 +62,27 @@ public sealed class ClientAssignment
     /// <summary>What the strategy adds to plain local training, for display (e.g. "proximal μ=0.01").</summary>
     public string Detail { get; init; } = string.Empty;
 
+    /// <summary>
+    /// How the client's labels are changed before each step (a label-flipping attacker's y → C − 1 − y), or null.
+    /// Set by a round stage, never by a strategy.
+    /// </summary>
+    public Func<Tensor, Tensor>? LabelMap { get; init; }
+
+    /// <summary>The same assignment whose client trains on labels mapped by <paramref name="labelMap"/> (and <paramref name="detail"/> added to its display).</summary>
+    public ClientAssignment WithLabelMap(Func<Tensor, Tensor> labelMap, string detail) => new(Round, Client, Start)
+    {
+        Penalty = Penalty,
+        UpdateRule = UpdateRule,
+        Steps = Steps,
+        FixedBatchSize = FixedBatchSize,
+        ExtraBytesDown = ExtraBytesDown,
+        ExtraBytesUp = ExtraBytesUp,
+        Transmits = Transmits,
+        ClientState = ClientState,
+        Detail = Detail.Length == 0 ? detail : $"{Detail}; {detail}",
+        LabelMap = labelMap,
+    };
+
     public long BytesDown => Transmits ? Start.ByteCount + ExtraBytesDown : 0;
 
     public override string ToString() => $"client {ClientId} in round {Round.Number}";

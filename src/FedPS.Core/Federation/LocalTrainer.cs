@@ -15,8 +15,8 @@ public readonly record struct LocalProgress(int ClientId, int Step, int Steps);
 /// <summary>
 /// The one local training loop: runs a client's steps for its <see cref="ClientAssignment"/> on a worker network
 /// shared by all clients of a server (one network, loaded with each client's starting weights in turn, keeps
-/// memory flat in the number of clients). A step is: the next minibatch, the loss, the assignment's penalty, and
-/// its update rule. Cancellation is checked between steps; losses stay on the device and are read once, after the
+/// memory flat in the number of clients). A step is: the next minibatch (its labels mapped when the assignment says
+/// so, e.g. by a label-flipping attacker), the loss, the assignment's penalty, and its update rule. Cancellation is checked between steps; losses stay on the device and are read once, after the
 /// last step, so no step waits for the host (what a GPU needs); a non-finite loss is then reported with the step it
 /// first appeared at.
 /// </summary>
@@ -30,7 +30,8 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
         var round = assignment.Round;
         var steps = assignment.PlannedSteps;
         var purposes = new PassSeeds(round.Seed, round.Number, client.Id, SeedPurpose.Shuffling, SeedSequence.Derive(round.Seed, round.Number, client.Id, (long)SeedPurpose.Estimator));
-        using var update = Run(client, assignment.Start, steps, assignment.Penalty, assignment.UpdateRule, assignment.FixedBatchSize, purposes, cancel, progress, out var trainLoss);
+        using var update = Run(client, assignment.Start, steps, assignment.Penalty, assignment.UpdateRule, assignment.FixedBatchSize, purposes, cancel, progress, out var trainLoss,
+            assignment.LabelMap);
         var payload = update.Payload();
         var sent = payload ?? ParameterSet.From(Worker, trainableOnly: true);
         var baseline = payload is null ? assignment.Start : null;
@@ -77,11 +78,11 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
         }
     }
 
-    // The step loop shared by every pass: load the start, then per step the next minibatch, the loss plus penalty, and the
-    // update rule. Returns the update rule (the caller disposes it) with the worker holding the trained parameters.
+    // The step loop shared by every pass: load the start, then per step the next minibatch (its labels mapped for a
+    // label-flipping attacker), the loss plus penalty, and the update rule. Returns the update rule (the caller disposes it) with the worker holding the trained parameters.
     private ILocalUpdate Run(FedClient client, ParameterSet start, int steps, Func<nn.Module<Tensor, Tensor>, Tensor>? penalty,
         Func<LocalUpdateContext, ILocalUpdate>? rule, int? fixedBatchSize, PassSeeds seeds, CancellationToken cancel,
-        IProgress<LocalProgress>? progress, out double trainLoss)
+        IProgress<LocalProgress>? progress, out double trainLoss, Func<Tensor, Tensor>? labelMap = null)
     {
         start.CopyTo(Worker);
         Worker.train();
@@ -100,6 +101,11 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var (inputs, labels) = batches.Next();
+                if (labelMap is not null)
+                {
+                    labels = labelMap(labels);
+                }
+
                 var loss = Losses.CrossEntropy(Worker.forward(inputs), labels);
                 losses[step] = loss.detach();
                 update.Step(penalty is null ? loss : loss + penalty(Worker), new Minibatch(Worker, inputs, labels, estimatorGenerator));

@@ -15,7 +15,7 @@ public sealed record StrategyDefinition(string Name, string Summary, Type Option
     public StrategyOptions DefaultOptions() => (StrategyOptions)Activator.CreateInstance(OptionsType)!;
 
     /// <summary>The knobs of this strategy (its options record's settable properties).</summary>
-    public IReadOnlyList<System.Reflection.PropertyInfo> Knobs => StrategyOptions.Knobs(OptionsType);
+    public IReadOnlyList<System.Reflection.PropertyInfo> Knobs => OptionsRecord.Knobs(OptionsType);
 
     public FederatedStrategy Create(StrategyOptions? options = null)
     {
