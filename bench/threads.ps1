@@ -29,6 +29,7 @@ param(
 )
 
 $ErrorActionPreference = 'Stop'
+$Model = $Model -split ',' # "a,b" from pwsh -File arrives as one string
 . (Join-Path $PSScriptRoot 'BenchTools.ps1')
 $bench = Get-FedBench
 

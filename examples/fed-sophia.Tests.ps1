@@ -1,27 +1,64 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 
-# Smoke test of the Fed-Sophia reproduction's building blocks on the small digits data: every compared method
-# runs one round through Invoke-ComparisonRun and yields a well-formed row.
-BeforeDiscovery {
-    $methods = @('FedAvg-SGD', 'FedAvg-Adam', 'FedProx', 'FedAdam', 'FedSophia', 'DONE')
-}
-
+# The Fed-Sophia reproduction end to end at smoke size: Invoke-FedSophiaComparison.ps1 -Smoke runs every phase on the
+# small digits data (tiny grids, a few rounds, one seed) and writes the report, in seconds.
 BeforeAll {
     $modulePath = $env:FEDPS_MODULE ?? (Join-Path $PSScriptRoot '../out/FedPS/FedPS.psd1')
     Import-Module $modulePath -Force
     Import-Module (Join-Path $PSScriptRoot 'fed-sophia/FedSophiaComparison.psm1') -Force
+    $root = Join-Path ([IO.Path]::GetTempPath()) "fedps-sophia-smoke-$([guid]::NewGuid())"
+    $data = Join-Path $root 'data'
+    & (Join-Path $PSScriptRoot 'fed-sophia/Invoke-FedSophiaComparison.ps1') -Smoke -Output $data -ReportOutput $root `
+        -Method FedAvg-SGD, FedSophia, DONE -Split dirichlet0.3 6>$null
 }
 
-Describe 'The Fed-Sophia comparison' {
-    It 'compares exactly the methods of issue 4' {
-        @((Get-ComparisonMethod).Keys) | Should -Be @('FedAvg-SGD', 'FedAvg-Adam', 'FedProx', 'FedAdam', 'FedSophia', 'DONE')
+AfterAll {
+    Remove-Item $root -Recurse -Force -ErrorAction SilentlyContinue
+}
+
+Describe 'The Fed-Sophia reproduction (smoke)' {
+    It 'tunes on the validation split only and reports on the test split only' {
+        (Import-Csv (Join-Path $data 'tune-digits.csv')).Evaluated | Sort-Object -Unique | Should -Be 'validation'
+        (Import-Csv (Join-Path $data 'cnn-tune.csv')).Evaluated | Sort-Object -Unique | Should -Be 'validation'
+        (Import-Csv (Join-Path $data 'final-digits.csv')).Evaluated | Sort-Object -Unique | Should -Be 'test'
+        (Import-Csv (Join-Path $data 'cnn.csv')).Evaluated | Sort-Object -Unique | Should -Be 'test'
     }
 
-    It '<_> runs a round and reports accuracy and bytes' -ForEach $methods {
-        $lr = (Get-ComparisonMethod)[$_].Grid[1]
-        $row = Invoke-ComparisonRun -Dataset digits -Architecture Mlp -Split dirichlet0.3 -Method $_ -Lr $lr -Seed 1 -Rounds 1 -Clients 3 -LocalSteps 3 -TestSize 200
-        $row.Method | Should -Be $_
-        $row.TestAccuracy | Should -BeGreaterThan 0
-        $row.CumulativeBytes | Should -BeGreaterThan 0
+    It 'runs every method at its validated winner in the final phase' {
+        $winners = Import-Csv (Join-Path $data 'winners.csv')
+        $winners.Method | Sort-Object | Should -Be @('DONE', 'FedAvg-SGD', 'FedSophia')
+        foreach ($w in $winners) {
+            $rows = Import-Csv (Join-Path $data 'final-digits.csv') | Where-Object Method -EQ $w.Method
+            $rows.Setting | Sort-Object -Unique | Should -Be $w.Setting
+        }
+    }
+
+    It 'walks Fed-Sophia''s ablation stages in order, each from the best of the ones before' {
+        $trace = Import-Csv (Join-Path $data 'tuning.csv') | Where-Object Method -EQ 'FedSophia'
+        @($trace.Knob | Select-Object -Unique) | Should -Be @('Lr', 'Rho', 'K', 'State', 'Clip')
+        $chosenLr = ($trace | Where-Object { $_.Knob -eq 'Lr' -and $_.Chosen -eq '1' }).Value
+        $trace | Where-Object Knob -EQ 'Rho' | ForEach-Object { (ConvertFrom-SettingText FedSophia $_.Setting).Lr | Should -Be $chosenLr }
+    }
+
+    It 'writes the report with its figures and a per-run summary with the same columns for every dataset' {
+        $report = Get-Content (Join-Path $root 'fed-sophia.md') -Raw
+        $report | Should -Match 'Where Fed-Sophia wins, ties and loses'
+        $report | Should -Match 'FedSophia \| Lr: 0.0003'
+        @(Get-ChildItem (Join-Path $root 'fed-sophia') -Filter *.png).Count | Should -Be 4
+        $columns = (Get-Content (Join-Path $root 'fed-sophia/runs-summary.csv') -TotalCount 1) -split ','
+        $columns | Should -Contain 'RoundsToTarget1'
+        $columns | Should -Contain 'MBToTarget2'
+    }
+
+    It 'settings round-trip through their text' {
+        $setting = [ordered]@{ Lr = 0.003; Rho = 0.02; K = 5; State = 'reset'; Clip = 1 }
+        $text = ConvertTo-SettingText FedSophia $setting
+        $text | Should -Be 'Lr=0.003 Rho=0.02 K=5 State=reset Clip=1'
+        ConvertTo-SettingText FedSophia (ConvertFrom-SettingText FedSophia $text) | Should -Be $text
+    }
+
+    It 'scores a run that stopped early as zero for its missing rounds' {
+        $rows = 1..3 | ForEach-Object { [pscustomobject]@{ Round = $_; EvalAccuracy = 0.5 } }
+        Get-RunScore -Rows $rows -Rounds 5 -Last 5 | Should -Be 0.3
     }
 }

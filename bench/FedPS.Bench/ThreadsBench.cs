@@ -26,6 +26,7 @@ internal static class ThreadsBench
         var device = FedDevice.Set("cpu", threads);
 
         var (module, inputs, labels) = Workload(architecture);
+        FedDevice.UseDefaultThreadsFor(module.parameters().Sum(p => p.numel())); // what a round of this model would use
         using optim.Optimizer optimizer = architecture == "Gpt"
             ? torch.optim.AdamW(module.parameters(), 0.001)
             : torch.optim.SGD(module.parameters(), 0.05, momentum: 0.9);
@@ -78,7 +79,7 @@ internal static class ThreadsBench
         var ownCpu = (self.TotalProcessorTime - runCpu).TotalSeconds;
         var others = (MachineBusySeconds() - machineBusy - ownCpu) / runClock.Elapsed.TotalSeconds;
         Console.WriteLine(FormattableString.Invariant(
-            $"{architecture}\t{device.Threads}\t{device.WaitPolicy}\t{Median(wall):F3}\t{Median(cpu):F3}\t{perBlock}\t{others:F2}"));
+            $"{architecture}\t{torch.get_num_threads()}\t{device.WaitPolicy}\t{Median(wall):F3}\t{Median(cpu):F3}\t{perBlock}\t{others:F2}"));
     }
 
     private static (nn.Module<Tensor, Tensor> Module, Tensor Inputs, Tensor Labels) Workload(string architecture)

@@ -57,6 +57,18 @@ Describe 'A federated pipeline on the digits data' {
         (Measure-FedLoss $server -PerClient) | Should -HaveCount 4
     }
 
+    It 'carves a seeded validation split from train that the train split then excludes' {
+        $holdout = @{ ValidationFraction = 0.2; ValidationSeed = 1 }
+        $fit = Import-FedDataset digits -Split train @holdout
+        $validation = Import-FedDataset digits -Split validation @holdout
+
+        $validation.Split | Should -Be 'validation'
+        $fit.Count + $validation.Count | Should -Be $train.Count
+        (Import-FedDataset digits -Split validation @holdout).LabelHistogram() | Should -Be $validation.LabelHistogram()
+        (TabExpansion2 'Import-FedDataset digits -Split v').CompletionMatches.CompletionText | Should -Be @('validation')
+        { Import-FedDataset digits -Split validation -ErrorAction Stop } | Should -Throw '*carved from its training split*'
+    }
+
     It 'gives every sample to exactly one client' {
         $parts = $train | Split-FedDataset -Clients 7 -Shards 2 -Seed 1
         ($parts | Measure-Object Count -Sum).Sum | Should -Be $train.Count

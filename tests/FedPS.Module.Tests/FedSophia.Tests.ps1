@@ -72,6 +72,17 @@ Describe 'The Fed-Sophia strategies through New-FedServer' {
         $rounds[-1].Metrics['SophiaWinRate'] | Should -BeGreaterThan 0
     }
 
+    It 'New-FedClient -MaxGradientNorm clips every step and reports how often' {
+        $model = $train | New-FedModel -Architecture Mlp -Seed 2
+        $clients = $train | Split-FedDataset -Clients 3 -Seed 2 |
+            New-FedClient -LocalSteps 4 -Optimizer (New-FedOptimizer Sophia -LearningRate 0.01) -MaxGradientNorm 1e-6
+        $clients[0].Training.MaxGradientNorm | Should -Be 1e-6
+        $clients[0].Training.ToString() | Should -Match 'gradient norm clipped at 1E-06'
+        $result = $clients | New-FedServer -Strategy FedSophia -Model $model -Seed 2 | Invoke-FedRound
+        $result.Metrics['GradientClipRate'] | Should -Be 1
+        (Get-ErrorRecord { $train | Split-FedDataset -Clients 2 | New-FedClient -MaxGradientNorm 0 }).Exception.Message | Should -Match 'MaxGradientNorm'
+    }
+
     It 'FedSophia refuses clients that do not train with Sophia' {
         $err = Get-ErrorRecord { New-DigitsServer FedSophia (New-FedOptimizer Sgd) }
         $err.CategoryInfo.Category | Should -Be 'InvalidArgument'

@@ -164,24 +164,47 @@ Describe 'The help generator (build/New-FedHelp.ps1)' {
 
 Describe 'Sample output in <Page>, <Title>' -ForEach $samples {
     BeforeAll {
-        # Tables in text: a header line over a line of dashes, the rows below it; a group header ("Server: x") above.
+        # Tables in text: a header line over a line of dashes, the rows below it, a group header ("Server: x") above;
+        # and lists: "Label : value" lines (a value may go on, indented, on the next lines), one block per object.
         function Get-Table([string] $Text) {
             $lines = @($Text -split "`r?`n")
-            for ($i = 0; $i -lt $lines.Count - 1; $i++) {
-                if ($lines[$i + 1] -match '^\s*-{2,}(\s+-+)*\s*$' -and $lines[$i].Trim()) {
+            $list = $null
+            for ($i = 0; $i -lt $lines.Count; $i++) {
+                if ($i -lt $lines.Count - 1 -and $lines[$i + 1] -match '^\s*-{2,}(\s+-+)*\s*$' -and $lines[$i].Trim()) {
                     $rows = 0
                     for ($j = $i + 2; $j -lt $lines.Count -and $lines[$j].Trim(); $j++) { $rows++ }
                     $above = @($lines[0..([math]::Max(0, $i - 1))] | Where-Object { $_.Trim() }) | Select-Object -Last 1
                     $group = if ($i -gt 0 -and $above -match '^\s+(\w+): ') { $Matches[1] } else { '' }
-                    [pscustomobject]@{ Labels = @(-split $lines[$i]); Rows = $rows; Group = $group }
+                    [pscustomobject]@{ Kind = 'Table'; Labels = @(-split $lines[$i]); Rows = $rows; Group = $group }
+                    $i = $j
+                }
+                elseif ($lines[$i] -match '^(\w+)\s*: ') {
+                    if (-not $list) { $list = [pscustomobject]@{ Kind = 'List'; Labels = [Collections.Generic.List[string]]::new(); Rows = 1; Group = '' } }
+                    $list.Labels.Add($Matches[1])
+                }
+                elseif (-not $lines[$i].Trim() -and $list) {
+                    $list; $list = $null
                 }
             }
+            if ($list) { $list }
         }
 
         # The header labels of every table view the module defines, and of the sweep views (Index, the swept
         # settings, then a fixed tail), as text to compare with.
-        $views = @(Get-FormatData -TypeName 'FedPS.*' | ForEach-Object FormatViewDefinition | ForEach-Object Control |
-                Where-Object { $_ -is [Management.Automation.TableControl] } | ForEach-Object { ($_.Headers.Label) -join ' ' })
+        $controls = @(Get-FormatData -TypeName 'FedPS.*' | ForEach-Object FormatViewDefinition | ForEach-Object Control)
+        $views = @($controls | Where-Object { $_ -is [Management.Automation.TableControl] } | ForEach-Object { ($_.Headers.Label) -join ' ' })
+        # A list view's items, some shown only when their condition holds: a documented list is an ordered selection of them.
+        $lists = @($controls | Where-Object { $_ -is [Management.Automation.ListControl] } |
+                ForEach-Object { , @($_.Entries[0].Items | ForEach-Object { $_.Label ?? $_.DisplayEntry.Value }) })
+        function Test-Selection([string[]] $Labels, [string[]] $Items) {
+            $next = 0
+            foreach ($label in $Labels) {
+                while ($next -lt $Items.Count -and $Items[$next] -ne $label) { $next++ }
+                if ($next -ge $Items.Count) { return $false }
+                $next++
+            }
+            $true
+        }
         $sweepTails = 'Seed Status Rounds TrainLoss TestLoss Accuracy', 'Seed Rounds Clients Key', 'Seed Clients Key', 'Seed Rounds Key', 'Seed Key'
 
         # An example runs here when it is cheap and complete: digits data only, nothing written, every variable it reads set in it.
@@ -195,11 +218,12 @@ Describe 'Sample output in <Page>, <Title>' -ForEach $samples {
     }
 
     It 'shows the columns of a FedPS view' {
-        $documented | Should -Not -BeNullOrEmpty -Because 'a text block after an example shows a table'
+        $documented | Should -Not -BeNullOrEmpty -Because 'a text block after an example shows a table or a list'
         $selected = [regex]::Match($Code, '(?:Format-Table|Select-Object)\s+((?:[A-Za-z]+\s*,\s*)+[A-Za-z]+)\s*$').Groups[1].Value -replace '\s', '' -split ','
         foreach ($table in $documented) {
             $labels = $table.Labels -join ' '
-            $known = $labels -in $views -or ($selected -and $labels -eq ($selected -join ' ')) -or
+            $known = ($table.Kind -eq 'Table' -and $labels -in $views) -or ($selected -and $labels -eq ($selected -join ' ')) -or
+                ($table.Kind -eq 'List' -and @($lists | Where-Object { Test-Selection $table.Labels $_ }).Count) -or
                 ($table.Labels[0] -eq 'Index' -and @($sweepTails | Where-Object { $labels.EndsWith($_) }).Count)
             $known | Should -BeTrue -Because "'$labels' must be the header of a view of the module (or the properties the example selects)"
         }

@@ -1,5 +1,10 @@
 #Requires -Modules @{ ModuleName = 'Pester'; ModuleVersion = '5.0' }
 
+# The stage options in -ForEach data are built at discovery, so the module is imported then too.
+BeforeDiscovery {
+    Import-Module ($env:FEDPS_MODULE ?? (Join-Path $PSScriptRoot '../../out/FedPS/FedPS.psd1')) -Force
+}
+
 BeforeAll {
     $modulePath = $env:FEDPS_MODULE ?? (Join-Path $PSScriptRoot '../../out/FedPS/FedPS.psd1')
     Import-Module $modulePath -Force
@@ -16,12 +21,12 @@ BeforeAll {
     $test = Import-FedDataset digits -Split test
 
     # A small federation; FedSophia's clients train with Sophia, every other strategy's with SGD.
-    function New-SmallServer($Strategy, [int] $Clients = 5, [string] $Divergence = 'Stop', [double] $Fraction = 1) {
+    function New-SmallServer($Strategy, [int] $Clients = 5, [string] $Divergence = 'Stop', [double] $Fraction = 1, [hashtable] $Stages = @{}) {
         $name = if ($Strategy -is [string]) { $Strategy } else { $Strategy.Name }
         $optimizer = if ($name -eq 'FedSophia') { New-FedOptimizer Sophia -LearningRate 0.01 -HessianEvery 2 } else { New-FedOptimizer Sgd -LearningRate 0.1 }
         $train | Split-FedDataset -Clients $Clients -Dirichlet 1.0 -Seed 4 |
             New-FedClient -LocalSteps 3 -BatchSize 16 -Optimizer $optimizer |
-            New-FedServer -Strategy $Strategy -Model ($train | New-FedModel Mlp -Hidden 16 -Seed 4) -TestData $test -Seed 4 -OnDivergence $Divergence -SampleFraction $Fraction
+            New-FedServer -Strategy $Strategy -Model ($train | New-FedModel Mlp -Hidden 16 -Seed 4) -TestData $test -Seed 4 -OnDivergence $Divergence -SampleFraction $Fraction @Stages
     }
 
     function Get-Fingerprint($Server) {
@@ -44,6 +49,28 @@ Describe 'The round as a pipeline of stages' {
         $actual.BytesUp | Should -Be $expected.BytesUp
         $actual.BytesDown | Should -Be $expected.BytesDown
         $staged.Round | Should -Be 2
+    }
+
+    It 'gives bit-identical results to Invoke-FedRound with round stages: <Name>' -ForEach @(
+        @{ Name = 'central DP, adaptive'; Strategy = 'FedAdam'; Stages = @{ Privacy = (New-FedPrivacy -ClipNorm 0.5 -NoiseMultiplier 0.5 -AdaptiveClip -ClippedCountStddev 1) } }
+        @{ Name = 'top-k with error feedback'; Strategy = 'FedProx'; Stages = @{ Compression = (New-FedCompression TopK -Ratio 0.1 -ErrorFeedback) } }
+        @{ Name = 'QSGD'; Strategy = 'DONE'; Stages = @{ Compression = (New-FedCompression Qsgd -Levels 3) } }
+        @{ Name = 'label flipping'; Strategy = 'Krum'; Stages = @{ Attack = (New-FedAttack LabelFlip -Count 2) } }
+        @{ Name = 'dropout and a deadline'; Strategy = 'FedSophia'; Stages = @{ Availability = (New-FedAvailability -DropoutProbability 0.3 -Deadline 0.2 -StepTime 0.05) } }
+        @{ Name = 'all four'; Strategy = 'FedAvg'; Stages = @{
+                Privacy = (New-FedPrivacy -ClipNorm 1 -NoiseMultiplier 0.3); Compression = (New-FedCompression Sign -ErrorFeedback)
+                Attack = (New-FedAttack GaussianNoise -Clients 1); Availability = (New-FedAvailability -DropoutProbability 0.2) } }
+    ) {
+        $oneLiner = New-SmallServer $Strategy -Clients 6 -Stages $Stages
+        $staged = New-SmallServer $Strategy -Clients 6 -Stages $Stages
+        $expected = $oneLiner | Invoke-FedRound -Count 3
+        $actual = 1..3 | ForEach-Object { $staged | Start-FedRound | Invoke-FedLocalTraining | Complete-FedRound -Server $staged }
+
+        $checkpointed = { param($s) [FedPS.Core.Simulation.Checkpoint]::Fingerprint([TorchSharp.torch+Tensor[]] @($s.StateTensors() | ForEach-Object Item2)) }
+        & $checkpointed $staged | Should -Be (& $checkpointed $oneLiner)
+        $actual.TestLoss | Should -Be $expected.TestLoss
+        $actual.BytesUp | Should -Be $expected.BytesUp
+        "$($actual.Epsilon)" | Should -Be "$($expected.Epsilon)" # NaN without DP: compared as text
     }
 
     It 'covers every built-in strategy' {

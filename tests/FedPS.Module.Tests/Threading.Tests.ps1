@@ -7,12 +7,12 @@ BeforeAll {
     $pwsh = [Environment]::ProcessPath
     $pwshPrefix = if ((Split-Path $pwsh -LeafBase) -eq 'dotnet') { @("$PSHOME/pwsh.dll") } else { @() }
 
-    function Invoke-FreshPwsh([hashtable] $Environment) {
+    function Invoke-FreshPwsh([hashtable] $Environment, [string] $Command = 'Get-FedDevice | ConvertTo-Json -Compress') {
         $start = [Diagnostics.ProcessStartInfo]::new($pwsh)
         @($pwshPrefix) + @('-NoProfile', '-NonInteractive', '-Command',
-            "Import-Module '$modulePath'; Get-FedDevice | ConvertTo-Json -Compress") | ForEach-Object { $start.ArgumentList.Add($_) }
+            "Import-Module '$modulePath'; $Command") | ForEach-Object { $start.ArgumentList.Add($_) }
         foreach ($name in 'OMP_WAIT_POLICY', 'OMP_NUM_THREADS', 'GOMP_SPINCOUNT') { $start.Environment.Remove($name) | Out-Null }
-        $start.Environment['OMP_DISPLAY_ENV'] = 'TRUE'
+        $start.Environment['OMP_DISPLAY_ENV'] = 'VERBOSE'
         foreach ($entry in $Environment.GetEnumerator()) { $start.Environment[$entry.Key] = $entry.Value }
         $start.UseShellExecute = $false
         $start.RedirectStandardOutput = $true
@@ -28,11 +28,39 @@ BeforeAll {
 Describe 'The threading libtorch starts with' -Skip:(-not $IsLinux) {
     It 'is FedPS''s default, set in the native environment before libtorch loaded' {
         $run = Invoke-FreshPwsh @{}
-        $run.OpenMP | Should -Match "OMP_WAIT_POLICY = 'PASSIVE'"
+        $run.OpenMP | Should -Match "GOMP_SPINCOUNT = '10000'"
         $run.OpenMP | Should -Match "OMP_NUM_THREADS = '1'"
         $run.Device.Threads | Should -Be 1
-        $run.Device.WaitPolicy | Should -Be 'PASSIVE'
-        $run.Device.ThreadingReason | Should -Match "FedPS's default"
+        $run.Device.WaitPolicy | Should -Be 'spin 10,000, then sleep'
+        $run.Device.ThreadingReason | Should -Match "FedPS's default: 1 for models under 1,000,000 parameters"
+    }
+
+    It 'gives a round of a large model every core and a round of a small one a single thread' {
+        $command = @'
+$digits = Import-FedDataset digits
+$threads = foreach ($hidden in @(64), @(1024, 960)) {
+    $server = $digits | Split-FedDataset -Clients 2 | New-FedClient -LocalSteps 1 | New-FedServer -Model ($digits | New-FedModel Mlp -Hidden $hidden)
+    $null = $server | Invoke-FedRound
+    [pscustomobject]@{ Parameters = $server.Model.ParameterCount; Threads = [TorchSharp.torch]::get_num_threads() }
+}
+$threads | ConvertTo-Json -Compress
+'@
+        $rounds = (Invoke-FreshPwsh @{} $command).Device
+        $rounds[0].Parameters | Should -BeLessThan 1000000
+        $rounds[0].Threads | Should -Be 1
+        $rounds[1].Parameters | Should -BeGreaterOrEqual 1000000
+        $rounds[1].Threads | Should -Be ([Environment]::ProcessorCount)
+    }
+
+    It 'keeps a thread count the user chose, whatever the model' {
+        $command = @'
+$null = Set-FedDevice cpu -Threads 1
+$digits = Import-FedDataset digits
+$server = $digits | Split-FedDataset -Clients 2 | New-FedClient -LocalSteps 1 | New-FedServer -Model ($digits | New-FedModel Mlp -Hidden 1024, 960)
+$null = $server | Invoke-FedRound
+[TorchSharp.torch]::get_num_threads()
+'@
+        (Invoke-FreshPwsh @{} $command).Device | Should -Be 1
     }
 
     It 'leaves what the user set alone, and says so' {

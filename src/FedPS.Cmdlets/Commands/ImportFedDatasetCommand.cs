@@ -21,8 +21,19 @@ public sealed class ImportFedDatasetCommand : FedCmdlet
     [Parameter]
     public SwitchParameter Verify { get; set; }
 
-    protected override void Process() =>
-        ProcessItem(Name, () => Emit(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current, Verify)));
+    /// <summary>Carve a validation split of this fraction from train (which then excludes it); 0: none.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    [ValidateRange(0.0, 1.0)]
+    public double ValidationFraction { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true)]
+    public int ValidationSeed { get; set; }
+
+    protected override void Process()
+    {
+        var holdout = ValidationFraction > 0 ? new ValidationHoldout(ValidationFraction, ValidationSeed) : null;
+        ProcessItem(Name, () => Emit(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current, Verify, holdout)));
+    }
 
     private void Emit(FedDataset dataset)
     {

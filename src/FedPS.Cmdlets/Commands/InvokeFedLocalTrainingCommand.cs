@@ -29,7 +29,16 @@ public sealed class InvokeFedLocalTrainingCommand : FedCmdlet
         var update = round.Train(Assignment, progress, stop.Token);
         if (update is null)
         {
-            WriteWarning(round.Failures.Last(f => f.ClientId == Assignment.ClientId).Message);
+            var failure = round.Failures.Last(f => f.ClientId == Assignment.ClientId);
+            if (failure.Reason == FailureReason.Deadline)
+            {
+                WriteVerbose(failure.Message); // a straggler is part of the simulation, not a problem
+            }
+            else
+            {
+                WriteWarning(failure.Message);
+            }
+
             return;
         }
 

@@ -1,12 +1,13 @@
 using System.Management.Automation;
 using FedPS.Core.Federation;
-using static TorchSharp.torch;
+using FedPS.Core.Federation.Stages;
 
 namespace FedPS.Cmdlets.Commands;
 
 /// <summary>
 /// A transform stage: clips each piped update so that ‖update − start‖₂ ≤ MaxNorm (the update is scaled by
-/// min(1, MaxNorm/‖Δ‖), as in DP-FedAvg's clipping), and emits the clipped update. Updates within the bound pass unchanged.
+/// min(1, MaxNorm/‖Δ‖), DP-FedAvg's clipping, the engine's one <see cref="UpdateClipping"/>), and emits the clipped
+/// update. Updates within the bound pass unchanged.
 /// </summary>
 [Cmdlet(VerbsData.Limit, "FedUpdate")]
 [OutputType(typeof(ClientUpdate))]
@@ -21,20 +22,16 @@ public sealed class LimitFedUpdateCommand : FedCmdlet
 
     protected override void Process() => ProcessItem(Update, () =>
     {
-        var norm = Update.UpdateNorm;
-        if (norm <= MaxNorm)
+        var clipped = UpdateClipping.Clip(Update, MaxNorm);
+        if (!ReferenceEquals(clipped, Update))
         {
-            WriteVerbose(FormattableString.Invariant($"Client {Update.ClientId}: update norm {norm:G4} is within {MaxNorm:G4}; passed unchanged."));
-            WriteObject(Update);
-            return;
+            WriteVerbose(FormattableString.Invariant($"Client {Update.ClientId}: update norm {Update.UpdateNorm:G4} clipped to {MaxNorm:G4}."));
+        }
+        else
+        {
+            WriteVerbose(FormattableString.Invariant($"Client {Update.ClientId}: update norm {Update.UpdateNorm:G4} is within {MaxNorm:G4}; passed unchanged."));
         }
 
-        var scale = MaxNorm / norm;
-        using var delta = Update.Delta();
-        var clipped = Update.Baseline is null
-            ? delta.Map((_, d) => d.mul(scale))
-            : Update.Baseline.Map((name, start) => start.add(delta[name], scale));
-        WriteVerbose(FormattableString.Invariant($"Client {Update.ClientId}: update norm {norm:G4} clipped to {MaxNorm:G4}."));
-        WriteObject(Update.WithParameters(clipped));
+        WriteObject(clipped);
     });
 }

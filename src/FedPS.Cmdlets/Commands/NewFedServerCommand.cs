@@ -2,6 +2,7 @@ using System.Management.Automation;
 using FedPS.Cmdlets.Completion;
 using FedPS.Core.Data;
 using FedPS.Core.Federation;
+using FedPS.Core.Federation.Stages;
 using FedPS.Core.Federation.Strategies;
 using FedPS.Core.Models;
 using FedPS.Core.Simulation;
@@ -44,6 +45,22 @@ public sealed class NewFedServerCommand : FedCmdlet
     [Parameter]
     public string? Name { get; set; }
 
+    /// <summary>Client-level differential privacy (New-FedPrivacy): central DP-FedAvg, or local DP on every client.</summary>
+    [Parameter]
+    public PrivacyOptions? Privacy { get; set; }
+
+    /// <summary>Uplink compression (New-FedCompression).</summary>
+    [Parameter]
+    public CompressionOptions? Compression { get; set; }
+
+    /// <summary>Byzantine clients among the server's (New-FedAttack -Fraction/-Count/-Clients).</summary>
+    [Parameter]
+    public AttackOptions? Attack { get; set; }
+
+    /// <summary>Client availability: dropout, a trace, a deadline (New-FedAvailability).</summary>
+    [Parameter]
+    public AvailabilityOptions? Availability { get; set; }
+
     // Fail on a bad spec before clients are piped.
     protected override void Begin() => Strategy = Strategy.Validated();
 
@@ -54,10 +71,16 @@ public sealed class NewFedServerCommand : FedCmdlet
         var test = TestData is null or { Length: 0 } ? null
             : TestData.Length == 1 ? TestData[0]
             : FedDataset.Concat(string.Join("+", TestData.Select(t => t.Name)), TestData);
-        var server = new FedServer(Model, clients, Strategy.Create(), test, SampleFraction, Seed, OnDivergence, Name);
+        StageOptions?[] stages = [Availability, Attack, Privacy, Compression];
+        var server = new FedServer(Model, clients, Strategy.Create(), test, SampleFraction, Seed, OnDivergence, Name, stages.OfType<StageOptions>().ToArray());
         foreach (var warning in server.Strategy.Warnings)
         {
             WriteWarning(warning);
+        }
+
+        foreach (var stage in server.Stages.All)
+        {
+            WriteVerbose($"{server.Name} round stage: {stage}.");
         }
 
         WriteVerbose($"{server.Name}: {Strategy} over {server.Clients.Count} clients " +

@@ -36,13 +36,23 @@ public interface IDataPackage
 /// <summary>A dataset's sample shape and split sizes, as its pinned files hold them.</summary>
 public sealed record DatasetShape(int[] SampleShape, int Train, int Test)
 {
-    public int CountOf(string split) => split == "test" ? Test : Train;
+    /// <summary>The samples in a split; with a <paramref name="holdout"/>, train without it or the validation split.</summary>
+    public int CountOf(string split, ValidationHoldout? holdout = null) => split switch
+    {
+        "test" => Test,
+        "validation" => holdout?.ValidationCount(Train) ?? 0,
+        _ => Train - (holdout?.ValidationCount(Train) ?? 0),
+    };
 }
 
 /// <summary>A dataset FedPS knows how to install and read.</summary>
 public abstract class DatasetDefinition : IDataPackage
 {
-    public static readonly Catalog<string> SplitCatalog = Catalog.Of("split", "train", "test");
+    /// <summary>
+    /// The splits: the official "train" and "test", and "validation", carved from train by a
+    /// <see cref="ValidationHoldout"/> (which "train" then excludes).
+    /// </summary>
+    public static readonly Catalog<string> SplitCatalog = Catalog.Of("split", "train", "validation", "test");
 
     public static IReadOnlyList<string> Splits => SplitCatalog.Names;
 
@@ -80,10 +90,23 @@ public abstract class DatasetDefinition : IDataPackage
 
     public bool IsInstalled => PackageFiles.AllPresent(this);
 
-    /// <summary>Reads a split; with <paramref name="verify"/>, first checks every installed file against its pinned SHA-256.</summary>
-    public FedDataset Load(string split, torch.Device device, bool verify = false)
+    /// <summary>
+    /// Reads a split; with <paramref name="verify"/>, first checks every installed file against its pinned SHA-256.
+    /// With a <paramref name="holdout"/>, "train" is the training split without the held-out samples and "validation"
+    /// is those samples; "validation" needs a holdout, and "test" is never touched by one.
+    /// </summary>
+    public FedDataset Load(string split, torch.Device device, bool verify = false, ValidationHoldout? holdout = null)
     {
         split = SplitCatalog.Canonical(split);
+        if (split == "validation" && holdout is null)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"The validation split of '{Name}' is carved from its training split: give its fraction and seed " +
+                "(Import-FedDataset -ValidationFraction 0.1 -ValidationSeed 0; in a config, dataset.validationFraction), " +
+                "and the same to the train split so it excludes those samples.", split);
+        }
+
+        holdout = holdout?.Validated();
 
         var missing = Files.Select(f => Path.Combine(Folder, f)).FirstOrDefault(p => !File.Exists(p));
         if (missing is not null)
@@ -99,7 +122,17 @@ public abstract class DatasetDefinition : IDataPackage
 
         try
         {
-            return LoadSplit(split, device);
+            if (split == "test" || holdout is null)
+            {
+                return LoadSplit(split, device);
+            }
+
+            var full = LoadSplit("train", device);
+            using (full.Features)
+            using (full.Labels)
+            {
+                return full.Carve(holdout, validation: split == "validation");
+            }
         }
         catch (FedPSException ex) when (ex.Kind == FedErrorKind.InvalidData)
         {

@@ -97,10 +97,28 @@ public sealed class FedDataset
         new(name, Split, Features.narrow(0, start, count), Labels.narrow(0, start, count), ClassNames);
 
     /// <summary>A new dataset holding copies of the given rows, on the same device.</summary>
-    public FedDataset Subset(IReadOnlyList<int> indices, string name)
+    public FedDataset Subset(IReadOnlyList<int> indices, string name) => Subset(indices, name, Split);
+
+    /// <summary>
+    /// The samples of this (training) split that <paramref name="holdout"/> keeps for training, as split "train";
+    /// with <paramref name="validation"/>, the samples it holds out, as split "validation". The two never overlap.
+    /// </summary>
+    public FedDataset Carve(ValidationHoldout holdout, bool validation)
+    {
+        if (IsSequence)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"'{Name}' holds token sequences; a validation split is carved by class label from image datasets.", Name);
+        }
+
+        var (train, held) = holdout.Split(LabelArray);
+        return validation ? Subset(held, Name, "validation") : Subset(train, Name, "train");
+    }
+
+    private FedDataset Subset(IReadOnlyList<int> indices, string name, string split)
     {
         using var index = tensor(indices.Select(i => (long)i).ToArray(), device: Features.device);
-        return new FedDataset(name, Split, Features.index_select(0, index), Labels.index_select(0, index), ClassNames);
+        return new FedDataset(name, split, Features.index_select(0, index), Labels.index_select(0, index), ClassNames);
     }
 
     /// <summary>Builds a dataset from unsigned-byte pixels, scaling them to 0..1 and moving them to <paramref name="device"/>.</summary>

@@ -246,6 +246,11 @@ public sealed class ExperimentConfig
     {
         var binder = new ConfigBinder(Source, overlay, RunSpec.Derived);
         var spec = binder.Bind(Settings, new RunSpec());
+        if (File.Exists(Source))
+        {
+            spec = spec.ResolvePaths(Path.GetDirectoryName(Path.GetFullPath(Source))!); // a trace path is relative to the config file
+        }
+
         try
         {
             return spec.Validated();

@@ -58,7 +58,7 @@ public interface IExperimentObserver
 /// </summary>
 public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions options)
 {
-    private readonly ConcurrentDictionary<(string, string), FedDataset> datasets = new();
+    private readonly ConcurrentDictionary<(string Name, string Split, ValidationHoldout? Holdout), FedDataset> datasets = new();
 
     /// <summary>
     /// Checks the plan against the store before anything runs, without changing it. <paramref name="selected"/> are
@@ -75,21 +75,23 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         PrepareFolders();
         foreach (var spec in runs.Select(r => r.Spec.Dataset).Distinct())
         {
-            Dataset(spec.Name, spec.TrainSplit);
-            Dataset(spec.Name, spec.TestSplit);
+            Dataset(spec, spec.TrainSplit);
+            Dataset(spec, spec.TestSplit);
         }
 
         store.Register(runs, stored => Check(plan, runs, stored));
         var throttle = Math.Clamp(options.ThrottleLimit, 1, Math.Max(1, runs.Count));
-        var threads = torch.get_num_threads(); // this thread's, restored at the end
-        var perWorker = Math.Max(1, Runtime.FedDevice.SessionThreads / throttle);
+        // The user's thread count is shared among the workers; without one, a run alone uses FedPS's default for its
+        // model, and parallel runs share the cores.
+        int? perWorker = Runtime.FedDevice.ThreadsChosen ? Math.Max(1, Runtime.FedDevice.SessionThreads / throttle)
+            : throttle == 1 ? null : Math.Max(1, Environment.ProcessorCount / throttle);
         try
         {
             if (throttle == 1)
             {
                 // One at a time on the calling thread: what strategies written in PowerShell need (their methods
                 // run only on the thread of the session that defined them).
-                torch.set_num_threads(perWorker);
+                using var pin = perWorker is { } n ? Runtime.FedDevice.PinThreads(n) : null;
                 foreach (var run in runs)
                 {
                     cancel.ThrowIfCancellationRequested();
@@ -104,7 +106,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
                 // libtorch's OpenMP thread count is a per-thread setting, and a pool thread starts with the
                 // machine's default: set it on the thread that runs this run, or a run's float reductions (and so
                 // its last bits) would depend on which thread picked it up.
-                torch.set_num_threads(perWorker);
+                using var pin = Runtime.FedDevice.PinThreads(perWorker ?? 1);
                 RunOne(run, observer, cancel);
             });
         }
@@ -112,10 +114,6 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         {
             var first = ex.InnerExceptions.FirstOrDefault(e => e is not OperationCanceledException) ?? ex.InnerExceptions[0];
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(first).Throw();
-        }
-        finally
-        {
-            torch.set_num_threads(threads);
         }
     }
 
@@ -220,12 +218,12 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
     private void Execute(PlannedRun run, RunClaim.Claimed claimed, IExperimentObserver observer, CancellationToken cancel)
     {
         var spec = run.Spec;
-        var train = Dataset(spec.Dataset.Name, spec.Dataset.TrainSplit);
-        var test = Dataset(spec.Dataset.Name, spec.Dataset.TestSplit);
+        var train = Dataset(spec.Dataset, spec.Dataset.TrainSplit);
+        var test = Dataset(spec.Dataset, spec.Dataset.TestSplit);
         var model = new FedModel(spec.Model with { InputShape = train.Shape, Classes = train.ClassCount }, spec.Seed);
         var clients = FedClientData.Split(train, spec.Partition.CreatePartitioner(), spec.Clients, spec.Seed)
             .Select(d => new FedClient(d, spec.CreateLocalTraining())).ToArray();
-        using var server = new FedServer(model, clients, spec.Strategy.Create(), test, spec.SampleFraction, spec.Seed, name: run.Name);
+        using var server = new FedServer(model, clients, spec.Strategy.Create(), test, spec.SampleFraction, spec.Seed, name: run.Name, stages: spec.Stages());
 
         // A checkpoint is this run's only if the run had started in this store: a planned run's checkpoint is left
         // over from an earlier store (deleted, or another -Database with the same checkpoint folder).
@@ -264,8 +262,10 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
         observer.RunFinished(run, store.GetRuns(key: run.Key).Single(), skipped: false);
     }
 
-    private FedDataset Dataset(string name, string split) =>
-        datasets.GetOrAdd((name, split), key => DatasetCatalog.Get(key.Item1).Load(key.Item2, Runtime.FedDevice.Current));
+    // The test split never depends on a holdout, so it is cached once per dataset.
+    private FedDataset Dataset(DatasetSpec spec, string split) =>
+        datasets.GetOrAdd((spec.Name, split, split == "test" ? null : spec.Holdout),
+            key => DatasetCatalog.Get(key.Name).Load(key.Split, Runtime.FedDevice.Current, holdout: key.Holdout));
 
     private sealed class StepProgress(Action<RoundProgress> report) : IProgress<RoundProgress>
     {

@@ -1,6 +1,8 @@
 using FedPS.Core.Data;
 using FedPS.Core.Data.Partitioning;
+using System.Text.Json.Serialization;
 using FedPS.Core.Federation;
+using FedPS.Core.Federation.Stages;
 using FedPS.Core.Federation.Strategies;
 using FedPS.Core.Models;
 using FedPS.Core.Optim;
@@ -45,6 +47,22 @@ public sealed record RunSpec
 
     public StrategySpec Strategy { get; init; } = new();
 
+    /// <summary>Client-level differential privacy (central DP-FedAvg, or local DP on every client); none when absent.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public PrivacyOptions? Privacy { get; init; }
+
+    /// <summary>Uplink compression (top-k, QSGD, 8-bit, 1-bit sign; error feedback); none when absent.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public CompressionOptions? Compression { get; init; }
+
+    /// <summary>Byzantine clients (label flipping, sign flipping, scaling, Gaussian noise) and which clients attack; none when absent.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AttackOptions? Attack { get; init; }
+
+    /// <summary>Client availability: dropout, an availability trace, a deadline; every client available when absent.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public AvailabilityOptions? Availability { get; init; }
+
     /// <summary>Properties that are not configuration (set from elsewhere), as dotted paths.</summary>
     public static IReadOnlySet<string> Derived { get; } = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
     {
@@ -88,15 +106,26 @@ public sealed record RunSpec
             Training = Training.Validated(),
             Optimizer = optimizer,
             Strategy = strategy,
+            Privacy = (PrivacyOptions?)Privacy?.Validated(),
+            Compression = (CompressionOptions?)Compression?.Validated(),
+            Attack = (AttackOptions?)Attack?.Validated(),
+            Availability = (AvailabilityOptions?)Availability?.Validated(),
         };
     }
+
+    /// <summary>The round stages of the run's server: its privacy, compression, attack and availability sections.</summary>
+    public IReadOnlyList<StageOptions> Stages() =>
+        new StageOptions?[] { Availability, Attack, Privacy, Compression }.OfType<StageOptions>().ToArray();
+
+    /// <summary>The spec with relative file paths in it (an availability trace) made absolute against <paramref name="folder"/>.</summary>
+    public RunSpec ResolvePaths(string folder) => Availability is null ? this : this with { Availability = Availability.ResolvedAgainst(folder) };
 
     /// <summary>The local training spec with the optimizer section applied.</summary>
     public LocalTrainingSpec CreateLocalTraining() => Training with { Optimizer = Optimizer };
 
     private void CheckAgainst(DatasetDefinition definition, DatasetSpec dataset, PartitionSpec partition, ModelSpec model)
     {
-        var samples = definition.Shape.CountOf(dataset.TrainSplit);
+        var samples = definition.Shape.CountOf(dataset.TrainSplit, dataset.Holdout);
         if (Clients > samples)
         {
             throw new FedPSException(FedErrorKind.InvalidArgument,
@@ -141,14 +170,38 @@ public sealed record DatasetSpec
 
     public string TestSplit { get; init; } = "test";
 
+    /// <summary>
+    /// The fraction of the training split held out as the "validation" split (class-stratified, seeded by
+    /// <see cref="ValidationSeed"/>), which the train split then excludes; 0: no holdout.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)] // configs without a holdout keep their run keys
+    public double ValidationFraction { get; init; }
+
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ValidationSeed { get; init; }
+
+    /// <summary>The holdout the splits are loaded with, or null.</summary>
+    public ValidationHoldout? Holdout => ValidationFraction > 0 ? new ValidationHoldout(ValidationFraction, ValidationSeed) : null;
+
     public DatasetSpec Validated()
     {
-        return this with
+        var validated = this with
         {
             Name = DatasetCatalog.Get(Name).Name,
             TrainSplit = DatasetDefinition.SplitCatalog.Canonical(TrainSplit),
             TestSplit = DatasetDefinition.SplitCatalog.Canonical(TestSplit),
         };
+        if (ValidationFraction != 0)
+        {
+            new ValidationHoldout(ValidationFraction, ValidationSeed).Validated();
+        }
+        else if (validated.TrainSplit == "validation" || validated.TestSplit == "validation")
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                "The validation split is carved from the training split: set validationFraction (e.g. 0.1) and validationSeed.", ValidationFraction);
+        }
+
+        return validated;
     }
 }
 

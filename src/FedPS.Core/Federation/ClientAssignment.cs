@@ -69,10 +69,36 @@ public sealed class ClientAssignment
     /// <summary>What the strategy adds to plain local training, for display (e.g. "proximal μ=0.01").</summary>
     public string Detail { get; init; } = string.Empty;
 
+    /// <summary>
+    /// How the client's labels are changed before each step (a label-flipping attacker's y → C − 1 − y), or null.
+    /// Set by a round stage, never by a strategy.
+    /// </summary>
+    public Func<Tensor, Tensor>? LabelMap { get; init; }
+
+    /// <summary>The same assignment whose client trains on labels mapped by <paramref name="labelMap"/> (and <paramref name="detail"/> added to its display).</summary>
+    public ClientAssignment WithLabelMap(Func<Tensor, Tensor> labelMap, string detail) => new(Round, Client, Start)
+    {
+        Penalty = Penalty,
+        UpdateRule = UpdateRule,
+        Steps = Steps,
+        FixedBatchSize = FixedBatchSize,
+        ExtraBytesDown = ExtraBytesDown,
+        ExtraBytesUp = ExtraBytesUp,
+        Transmits = Transmits,
+        ClientState = ClientState,
+        Detail = Detail.Length == 0 ? detail : $"{Detail}; {detail}",
+        LabelMap = labelMap,
+    };
+
     public long BytesDown => Transmits ? Start.ByteCount + ExtraBytesDown : 0;
 
     public override string ToString() => $"client {ClientId} in round {Round.Number}";
 }
 
 /// <summary>What an update rule is built for: the client and the trainable parameters of the network it trains.</summary>
-public sealed record LocalUpdateContext(FedClient Client, IReadOnlyList<TorchSharp.Modules.Parameter> Parameters, ParameterSet Start);
+public sealed record LocalUpdateContext(FedClient Client, IReadOnlyList<TorchSharp.Modules.Parameter> Parameters, ParameterSet Start)
+{
+    /// <summary>Plain training with <paramref name="optimizer"/> (made for <see cref="Parameters"/>), under the client's gradient clipping.</summary>
+    public OptimizerUpdate OptimizerUpdate(Optim.ILocalOptimizer optimizer) =>
+        new(optimizer, Parameters, Client.Training.MaxGradientNorm);
+}

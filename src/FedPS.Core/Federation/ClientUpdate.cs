@@ -68,8 +68,11 @@ public sealed class ClientUpdate : IDisposable
         return Parameters.Subtract(Baseline);
     }
 
-    /// <summary>The same update carrying other parameters (same client, round, loss and traffic): what a transform emits.</summary>
-    public ClientUpdate WithParameters(ParameterSet parameters)
+    /// <summary>
+    /// The same update carrying other parameters (same client, round, loss and traffic; <paramref name="bytesUp"/>
+    /// when the new payload travels in another encoding): what a transform emits.
+    /// </summary>
+    public ClientUpdate WithParameters(ParameterSet parameters, long? bytesUp = null)
     {
         if (Baseline is not null)
         {
@@ -80,10 +83,30 @@ public sealed class ClientUpdate : IDisposable
         {
             TrainLoss = TrainLoss,
             Steps = Steps,
-            BytesUp = BytesUp,
+            BytesUp = bytesUp ?? BytesUp,
             BytesDown = BytesDown,
             Metrics = Metrics,
         };
+    }
+
+    /// <summary>
+    /// The same update whose delta is <paramref name="delta"/>: Baseline + delta (the delta itself without a baseline).
+    /// What a stage that changes the delta (clipping, noise, an attack, compression) emits. Takes ownership of
+    /// <paramref name="delta"/>.
+    /// </summary>
+    public ClientUpdate WithDelta(ParameterSet delta, long? bytesUp = null)
+    {
+        if (Baseline is null)
+        {
+            return WithParameters(delta, bytesUp);
+        }
+
+        using (delta)
+        {
+            EnsureBaselineHeld();
+            Baseline.EnsureLike(delta, $"apply a delta to client {ClientId}'s update");
+            return WithParameters(Baseline.Map((name, start) => start.add(delta[name])), bytesUp);
+        }
     }
 
     public void Dispose() => Parameters.Dispose();

@@ -55,6 +55,13 @@ public abstract class FederatedStrategy : IDisposable
     public virtual bool StreamsUpdates => false;
 
     /// <summary>
+    /// True when the new global model is a server step from the mean of the clients' models taken through
+    /// <see cref="RoundContext.BeginMean"/> (FedAvg and the strategies built on its mean), so that a privatized mean —
+    /// central differential privacy — governs what the server learns. A server refuses central DP for other strategies.
+    /// </summary>
+    public virtual bool AveragesModels => false;
+
+    /// <summary>
     /// Fails clearly on a federation the strategy cannot run (FedSophia's clients must train with Sophia; Krum needs
     /// 2f + 3 updates per round). Called before <see cref="Initialize"/> by the server, and by experiment plans with
     /// the planned federation, so a sweep refuses such a run before anything starts.

@@ -1,6 +1,7 @@
 using FedPS.Core.Models;
 using FedPS.Core.Optim;
 using FedPS.Core.Primitives;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FedPS.Core.Federation;
@@ -22,19 +23,51 @@ public interface ILocalUpdate : IDisposable
     IReadOnlyDictionary<string, double> CollectMetrics();
 }
 
-/// <summary>Backpropagate, then step a local optimizer: the update of every method whose clients train their parameters.</summary>
-public sealed class OptimizerUpdate(ILocalOptimizer optimizer) : ILocalUpdate
+/// <summary>
+/// Backpropagate, optionally clip the gradient's global norm (torch's clip_grad_norm_, before the step as in Sophia's
+/// reference training script), then step a local optimizer: the update of every method whose clients train their
+/// parameters. Built by <see cref="LocalUpdateContext.OptimizerUpdate"/>, which takes the clip from the client's
+/// <see cref="LocalTrainingSpec.MaxGradientNorm"/>. With clipping, the fraction of steps whose norm was above the
+/// limit is reported as <see cref="ClipRateMetric"/>.
+/// </summary>
+public sealed class OptimizerUpdate(ILocalOptimizer optimizer, IReadOnlyList<Parameter> parameters, double? maxGradientNorm) : ILocalUpdate
 {
+    public const string ClipRateMetric = "GradientClipRate";
+
+    private int steps;
+    private int clipped;
+
     public void Step(Tensor objective, Minibatch batch)
     {
         optimizer.ZeroGrad();
         objective.backward();
+        if (maxGradientNorm is { } limit)
+        {
+            steps++;
+            if (nn.utils.clip_grad_norm_(parameters, limit) > limit)
+            {
+                clipped++;
+            }
+        }
+
         optimizer.Step(batch);
     }
 
     public ParameterSet? Payload() => null;
 
-    public IReadOnlyDictionary<string, double> CollectMetrics() => optimizer.CollectMetrics();
+    public IReadOnlyDictionary<string, double> CollectMetrics()
+    {
+        var metrics = optimizer.CollectMetrics();
+        if (steps == 0)
+        {
+            return metrics;
+        }
+
+        var withClipping = new Dictionary<string, double>(metrics) { [ClipRateMetric] = (double)clipped / steps };
+        steps = 0;
+        clipped = 0;
+        return withClipping;
+    }
 
     public void Dispose() => optimizer.Dispose();
 }

@@ -15,8 +15,8 @@ public readonly record struct LocalProgress(int ClientId, int Step, int Steps);
 /// <summary>
 /// The one local training loop: runs a client's steps for its <see cref="ClientAssignment"/> on a worker network
 /// shared by all clients of a server (one network, loaded with each client's starting weights in turn, keeps
-/// memory flat in the number of clients). A step is: the next minibatch, the loss, the assignment's penalty, and
-/// its update rule. Cancellation is checked between steps; losses stay on the device and are read once, after the
+/// memory flat in the number of clients). A step is: the next minibatch (its labels mapped when the assignment says
+/// so, e.g. by a label-flipping attacker), the loss, the assignment's penalty, and its update rule. Cancellation is checked between steps; losses stay on the device and are read once, after the
 /// last step, so no step waits for the host (what a GPU needs); a non-finite loss is then reported with the step it
 /// first appeared at.
 /// </summary>
@@ -30,7 +30,8 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
         var round = assignment.Round;
         var steps = assignment.PlannedSteps;
         var purposes = new PassSeeds(round.Seed, round.Number, client.Id, SeedPurpose.Shuffling, SeedSequence.Derive(round.Seed, round.Number, client.Id, (long)SeedPurpose.Estimator));
-        using var update = Run(client, assignment.Start, steps, assignment.Penalty, assignment.UpdateRule, assignment.FixedBatchSize, purposes, cancel, progress, out var trainLoss);
+        using var update = Run(client, assignment.Start, steps, assignment.Penalty, assignment.UpdateRule, assignment.FixedBatchSize, purposes, cancel, progress, out var trainLoss,
+            assignment.LabelMap);
         var payload = update.Payload();
         var sent = payload ?? ParameterSet.From(Worker, trainableOnly: true);
         var baseline = payload is null ? assignment.Start : null;
@@ -50,6 +51,9 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
             Metrics = new Dictionary<string, double>(update.CollectMetrics()),
         };
     }
+
+    /// <summary>Samples per forward/backward pass of <see cref="Gradient"/> (at least the client's batch size).</summary>
+    public const int GradientChunk = 1024;
 
     /// <summary>
     /// A second local pass, apart from the round's update (e.g. Ditto's personal model): <paramref name="steps"/> steps of
@@ -74,11 +78,11 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
         }
     }
 
-    // The step loop shared by every pass: load the start, then per step the next minibatch, the loss plus penalty, and the
-    // update rule. Returns the update rule (the caller disposes it) with the worker holding the trained parameters.
+    // The step loop shared by every pass: load the start, then per step the next minibatch (its labels mapped for a
+    // label-flipping attacker), the loss plus penalty, and the update rule. Returns the update rule (the caller disposes it) with the worker holding the trained parameters.
     private ILocalUpdate Run(FedClient client, ParameterSet start, int steps, Func<nn.Module<Tensor, Tensor>, Tensor>? penalty,
         Func<LocalUpdateContext, ILocalUpdate>? rule, int? fixedBatchSize, PassSeeds seeds, CancellationToken cancel,
-        IProgress<LocalProgress>? progress, out double trainLoss)
+        IProgress<LocalProgress>? progress, out double trainLoss, Func<Tensor, Tensor>? labelMap = null)
     {
         start.CopyTo(Worker);
         Worker.train();
@@ -88,7 +92,8 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
             seeds.Seed, seeds.Round, seeds.ClientId, seeds.Shuffling, repeatFirst: fixedBatchSize is not null);
         using var estimatorGenerator = new Generator((ulong)seeds.Estimator);
         using var losses = zeros(Math.Max(1, steps), dtype: ScalarType.Float32, device: data.Features.device);
-        var update = rule?.Invoke(new LocalUpdateContext(client, parameters, start)) ?? new OptimizerUpdate(client.Training.Optimizer.Create(parameters));
+        var context = new LocalUpdateContext(client, parameters, start);
+        var update = rule?.Invoke(context) ?? context.OptimizerUpdate(client.Training.Optimizer.Create(parameters));
         try
         {
             for (var step = 0; step < steps; step++)
@@ -96,6 +101,11 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
                 cancel.ThrowIfCancellationRequested();
                 using var scope = NewDisposeScope();
                 var (inputs, labels) = batches.Next();
+                if (labelMap is not null)
+                {
+                    labels = labelMap(labels);
+                }
+
                 var loss = Losses.CrossEntropy(Worker.forward(inputs), labels);
                 losses[step] = loss.detach();
                 update.Step(penalty is null ? loss : loss + penalty(Worker), new Minibatch(Worker, inputs, labels, estimatorGenerator));
@@ -114,7 +124,9 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
 
     /// <summary>
     /// An extra pass (no update): the mean-loss gradient at <paramref name="at"/> over <paramref name="samples"/> of the
-    /// client's samples, in minibatches of its batch size, in a seeded order of its own. The caller owns the result.
+    /// client's samples, the first of a seeded order of its own. A mean over samples does not depend on how they are
+    /// grouped, so they are taken in chunks of <see cref="GradientChunk"/> (a whole MNIST shard in a few passes instead
+    /// of one per minibatch; the sum differs from minibatch passes only by float rounding). The caller owns the result.
     /// </summary>
     public ParameterSet Gradient(FedClient client, ParameterSet at, int samples, long seed, int round)
     {
@@ -128,7 +140,8 @@ public sealed class LocalTrainer(nn.Module<Tensor, Tensor> worker) : IDisposable
             p.grad?.zero_();
         }
 
-        using var batches = new MinibatchStream(data.Features, data.Labels, client.Training.BatchSize, seed, round, client.Id, SeedPurpose.GradientSampling);
+        using var batches = new MinibatchStream(data.Features, data.Labels, Math.Max(GradientChunk, client.Training.BatchSize), seed, round, client.Id,
+            SeedPurpose.GradientSampling);
         using (enable_grad())
         {
             for (var seen = 0; seen < samples;)

@@ -15,6 +15,12 @@ public sealed record LocalTrainingSpec
 
     public OptimizerSpec Optimizer { get; init; } = OptimizerSpec.Sgd(0.05);
 
+    /// <summary>
+    /// Before each optimizer step, scale the gradient down so its global L2 norm (over all trained parameters) is at
+    /// most this (torch's clip_grad_norm_, as Sophia's reference training script does with 1.0); null: no clipping.
+    /// </summary>
+    public double? MaxGradientNorm { get; init; }
+
     public LocalTrainingSpec Validated()
     {
         if (BatchSize < 1)
@@ -32,6 +38,12 @@ public sealed record LocalTrainingSpec
             throw new FedPSException(FedErrorKind.InvalidArgument, $"LocalSteps must be at least 1 (got {Steps}).", Steps);
         }
 
+        if (MaxGradientNorm is { } clip && !(clip > 0 && double.IsFinite(clip)))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                FormattableString.Invariant($"MaxGradientNorm must be a positive number (got {clip})."), clip);
+        }
+
         return this with { Optimizer = Optimizer.Validated() };
     }
 
@@ -39,5 +51,6 @@ public sealed record LocalTrainingSpec
     public int StepsFor(int samples) => Steps ?? (Epochs * ((samples + BatchSize - 1) / BatchSize));
 
     public override string ToString() =>
-        $"{(Steps is { } s ? $"{s} steps" : $"{Epochs} epoch(s)")}, batch {BatchSize}, {Optimizer}";
+        $"{(Steps is { } s ? $"{s} steps" : $"{Epochs} epoch(s)")}, batch {BatchSize}, {Optimizer}" +
+        (MaxGradientNorm is { } clip ? FormattableString.Invariant($", gradient norm clipped at {clip}") : string.Empty);
 }

@@ -6,22 +6,28 @@ using static TorchSharp.torch;
 namespace FedPS.Core.Federation;
 
 /// <summary>
-/// One round as a strategy sees it: its number, the run's seed, the clients sampled for it, and the services a
-/// strategy may ask of the clients during configuration (an extra exchange such as DONE's gradient pass) without
-/// touching any network itself. Resources a strategy creates for the round (<see cref="Own"/>) live until it ends.
+/// One round as a strategy sees it: its number, the run's seed, the clients sampled for it that take part, and the
+/// services a strategy may ask of the round: an extra exchange with the clients during configuration (DONE's
+/// gradient pass) without touching any network itself, and the mean of the clients' updates
+/// (<see cref="BeginMean"/>, privatized when the server runs central DP). Resources a strategy creates for the
+/// round (<see cref="Own"/>) live until it ends.
 /// </summary>
 public sealed class RoundContext : IDisposable
 {
     private readonly LocalTrainer? trainer;
     private readonly List<IDisposable> owned = [];
 
-    public RoundContext(int number, long seed, IReadOnlyList<FedClient> sampled, LocalTrainer? trainer = null, CancellationToken cancel = default)
+    private readonly Func<ParameterSet, RoundMean>? mean;
+
+    public RoundContext(int number, long seed, IReadOnlyList<FedClient> sampled, LocalTrainer? trainer = null, CancellationToken cancel = default,
+        Func<ParameterSet, RoundMean>? mean = null)
     {
         Number = number;
         Seed = seed;
         Sampled = sampled;
         this.trainer = trainer;
         Cancel = cancel;
+        this.mean = mean;
     }
 
     /// <summary>The round's number (1 for the first).</summary>
@@ -30,7 +36,14 @@ public sealed class RoundContext : IDisposable
     /// <summary>The run's seed; every random draw of the round derives from (seed, round, client).</summary>
     public long Seed { get; }
 
+    /// <summary>The sampled clients that take part (those available this round); the strategy configures each.</summary>
     public IReadOnlyList<FedClient> Sampled { get; }
+
+    /// <summary>Sampled clients that cannot take part this round (dropout, an availability trace), and why.</summary>
+    public IReadOnlyList<ClientFailure> Unavailable { get; init; } = [];
+
+    /// <summary>How many clients the round sampled, available or not.</summary>
+    public int SampledCount => Sampled.Count + Unavailable.Count;
 
     [Newtonsoft.Json.JsonIgnore]
     public CancellationToken Cancel { get; }
@@ -60,6 +73,13 @@ public sealed class RoundContext : IDisposable
         Cancel.ThrowIfCancellationRequested();
         return Trainer.TrainPass(client, start, steps, penalty, purpose, Seed, Number, Cancel);
     }
+
+    /// <summary>
+    /// The mean of this round's client updates, to be fed with each update that arrives: the sample-weighted mean of
+    /// their parameters (<see cref="WeightedMean"/>) unless the server privatizes it. <paramref name="global"/> are the
+    /// parameters the clients started from. The caller disposes it.
+    /// </summary>
+    public RoundMean BeginMean(ParameterSet global) => mean?.Invoke(global) ?? new WeightedMean();
 
     /// <summary>Keeps <paramref name="resource"/> alive until the round ends, then disposes it.</summary>
     public T Own<T>(T resource) where T : IDisposable

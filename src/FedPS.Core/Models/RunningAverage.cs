@@ -45,14 +45,26 @@ public sealed class RunningAverage : IDisposable
     }
 
     /// <summary>The mean so far, as a new set the caller owns.</summary>
-    public ParameterSet Mean()
+    public ParameterSet Mean() => MeanOver(totalWeight);
+
+    /// <summary>
+    /// Σ wᵢ·setᵢ / <paramref name="denominator"/>: the weighted sum over a denominator fixed in advance rather than
+    /// Σ wᵢ (DP-FedAvg's fixed-denominator estimator), as a new set the caller owns.
+    /// </summary>
+    public ParameterSet MeanOver(double denominator)
     {
         if (sum is null)
         {
             throw new FedPSException(FedErrorKind.InvalidOperation, "There is nothing to average: no parameter set was added.");
         }
 
-        return sum.Map((_, value) => value.div(totalWeight));
+        if (!(denominator > 0) || !double.IsFinite(denominator))
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                FormattableString.Invariant($"An averaging denominator must be positive and finite (got {denominator})."), denominator);
+        }
+
+        return sum.Map((_, value) => value.div(denominator));
     }
 
     /// <summary>The weighted mean of <paramref name="sets"/> in one call.</summary>

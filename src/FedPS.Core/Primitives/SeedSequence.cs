@@ -36,7 +36,32 @@ public enum SeedPurpose
     Shuffling = 2,
     Estimator = 3,
     GradientSampling = 4,
+    Validation = 5,
 
     /// <summary>A second local pass of a client in a round (e.g. Ditto's personal model), apart from its update.</summary>
     PersonalTraining = 6,
+
+    /// <summary>Central DP: the Gaussian noise added to the round's mean (per round).</summary>
+    PrivacyNoise = 5,
+
+    /// <summary>Adaptive clipping: the noise on the count of unclipped updates (per round).</summary>
+    ClipCount = 13, // 6 is PersonalTraining
+
+    /// <summary>Local DP: the noise a client adds to its own update (per round and client).</summary>
+    LocalPrivacy = 7,
+
+    /// <summary>Stochastic rounding of a compressed update (per round and client).</summary>
+    Compression = 8,
+
+    /// <summary>Which clients attack (once per run).</summary>
+    Attackers = 9,
+
+    /// <summary>A Gaussian-noise attacker's update (per round and client).</summary>
+    AttackNoise = 10,
+
+    /// <summary>Whether a sampled client drops out (per round and client).</summary>
+    Availability = 11,
+
+    /// <summary>A client's simulated device speed (once per run and client).</summary>
+    ClientSpeed = 12,
 }

@@ -20,8 +20,11 @@ public static class CpuThreading
     /// <summary>libgomp's spin count; setting it is a choice about waiting as much as OMP_WAIT_POLICY is.</summary>
     public const string SpinCountVariable = "GOMP_SPINCOUNT";
 
-    /// <summary>Idle OpenMP threads sleep at once instead of spinning (what FedPS starts libtorch with).</summary>
-    public const string DefaultWaitPolicy = "PASSIVE";
+    /// <summary>
+    /// How long an idle OpenMP thread spins before it sleeps (libgomp's own default is 300,000): long enough to catch
+    /// the next parallel region of a CNN or GPT step, short enough not to hold a core a busy neighbour needs.
+    /// </summary>
+    public const int DefaultSpinCount = 10_000;
 
     private static readonly object Gate = new();
     private static bool prepared;
@@ -44,12 +47,26 @@ public static class CpuThreading
     private const string NotPrepared = "unknown: libtorch was loaded before FedPS could set its environment";
 
     /// <summary>
-    /// FedPS's default thread count: one. On a quiet 2-core machine it was the fastest for the MLP and 1.4–1.7× slower
-    /// than two threads for the CNN and the GPT; beside a busy process two threads were up to 9× slower (with OpenMP's
-    /// default spinning) while one thread kept its quiet speed. Parallel sweeps then run one single-threaded run per
-    /// core (docs/performance.md).
+    /// The thread count libtorch starts with when the user sets none: one. Work on a model picks its own count
+    /// (<see cref="DefaultThreadsFor"/>) unless the user chose one.
     /// </summary>
     public const int DefaultThreads = 1;
+
+    /// <summary>Models from this many parameters up train on every core by default; smaller ones on one.</summary>
+    public const long MultiThreadParameters = 1_000_000;
+
+    /// <summary>
+    /// The torch thread count FedPS uses for a model of <paramref name="parameters"/> parameters when the user chose
+    /// none. Measured on a quiet 2-core machine (docs/performance.md): one thread is within noise of the best setting
+    /// for the 0.2M-parameter MLP, whose steps are too short to share, and every core is the best for the CNN (1.7M)
+    /// and the GPT (3.2M), where one thread is 1.5–2× slower. With short spinning (<see cref="DefaultSpinCount"/>) the
+    /// extra threads give a busy neighbour's core back quickly.
+    /// </summary>
+    public static int DefaultThreadsFor(long parameters) =>
+        parameters >= MultiThreadParameters ? Math.Max(1, Environment.ProcessorCount) : DefaultThreads;
+
+    /// <summary>True when the user set the thread count in the environment (OMP_NUM_THREADS): FedPS then never changes it.</summary>
+    public static bool ThreadsFromEnvironment { get; private set; }
 
     /// <summary>
     /// Writes FedPS's defaults for the variables the user has not set into the native environment. Idempotent;
@@ -70,12 +87,13 @@ public static class CpuThreading
             if (int.TryParse(userThreads, out var threads) && threads > 0)
             {
                 ThreadsReason = $"{threads}, from {ThreadsVariable} in your environment";
+                ThreadsFromEnvironment = true;
             }
             else
             {
                 threads = DefaultThreads;
                 NativeEnvironment.Set(ThreadsVariable, threads.ToString(System.Globalization.CultureInfo.InvariantCulture));
-                ThreadsReason = $"{threads} of {cores} cores, FedPS's default (fastest for small models, unaffected by other busy processes; docs/performance.md)";
+                ThreadsReason = $"FedPS's default: 1 for models under {MultiThreadParameters:N0} parameters, {DefaultThreadsFor(MultiThreadParameters)} (every core) for larger ones (docs/performance.md)";
             }
 
             var userPolicy = NativeEnvironment.Get(WaitPolicyVariable);
@@ -87,9 +105,10 @@ public static class CpuThreading
             }
             else
             {
-                NativeEnvironment.Set(WaitPolicyVariable, DefaultWaitPolicy);
-                WaitPolicy = DefaultWaitPolicy;
-                WaitPolicyReason = $"{DefaultWaitPolicy}, FedPS's default: idle OpenMP threads sleep instead of spinning, so extra threads never steal a busy machine's cores";
+                var spin = DefaultSpinCount.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                NativeEnvironment.Set(SpinCountVariable, spin);
+                WaitPolicy = $"spin {DefaultSpinCount:N0}, then sleep";
+                WaitPolicyReason = $"{SpinCountVariable}={spin}, FedPS's default: idle OpenMP threads spin briefly, then sleep, so extra threads give a busy machine's cores back";
             }
 
             StartThreads = threads;

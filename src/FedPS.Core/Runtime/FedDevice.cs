@@ -1,4 +1,5 @@
 using TorchSharp;
+using DeviceType = TorchSharp.DeviceType;
 
 namespace FedPS.Core.Runtime;
 
@@ -26,6 +27,9 @@ public sealed record FedDevice(string Name, string Type, bool CudaAvailable, int
     private static torch.Device current = torch.CPU;
     private static int? threadsSetTo;
 
+    [ThreadStatic]
+    private static bool threadsPinned;
+
     /// <summary>The device new tensors go to.</summary>
     public static torch.Device Current
     {
@@ -45,6 +49,53 @@ public sealed record FedDevice(string Name, string Type, bool CudaAvailable, int
                 return threadsSetTo ?? (CpuThreading.StartThreads > 0 ? CpuThreading.StartThreads : torch.get_num_threads());
             }
         }
+    }
+
+    /// <summary>True when the user chose the thread count (Set-FedDevice -Threads or OMP_NUM_THREADS).</summary>
+    public static bool ThreadsChosen
+    {
+        get { lock (Gate) { return threadsSetTo is not null || CpuThreading.ThreadsFromEnvironment; } }
+    }
+
+    /// <summary>
+    /// Gives the calling thread FedPS's default thread count for a model of <paramref name="parameters"/> parameters
+    /// (<see cref="CpuThreading.DefaultThreadsFor"/>), unless the user chose a count or the thread was given its share
+    /// (<see cref="PinThreads"/>). A pure function of the model and the machine, so a run's numbers stay reproducible.
+    /// </summary>
+    public static void UseDefaultThreadsFor(long parameters)
+    {
+        if (threadsPinned || ThreadsChosen || current.type != DeviceType.CPU)
+        {
+            return;
+        }
+
+        var n = CpuThreading.DefaultThreadsFor(parameters);
+        if (torch.get_num_threads() != n)
+        {
+            torch.set_num_threads(n);
+        }
+    }
+
+    /// <summary>
+    /// Fixes the calling thread's torch thread count at <paramref name="threads"/> until the result is disposed (a
+    /// parallel sweep's worker, whose share of the cores must not grow with its model).
+    /// </summary>
+    public static IDisposable PinThreads(int threads)
+    {
+        var before = torch.get_num_threads();
+        var wasPinned = threadsPinned;
+        torch.set_num_threads(threads);
+        threadsPinned = true;
+        return new Restore(() =>
+        {
+            threadsPinned = wasPinned;
+            torch.set_num_threads(before);
+        });
+    }
+
+    private sealed class Restore(Action restore) : IDisposable
+    {
+        public void Dispose() => restore();
     }
 
     /// <summary>The current selection as a readable object.</summary>

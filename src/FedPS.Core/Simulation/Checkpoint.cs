@@ -136,7 +136,7 @@ public static class Checkpoint
                 : state.Model != ModelOf(server) ? $"another model ({JsonDiff.First(state.Model, ModelOf(server))})"
                 : state.Partition != PartitionOf(server) ? "another division of the data among the clients (partition, seed or dataset)"
                 : expectedConfig is not null && state.Config is not null && state.Config != expectedConfig ? "a different experiment config"
-                : TensorMismatch(tensors, StateOf(server));
+                : TensorMismatch(tensors, StateOf(server), server);
             if (mismatch is not null)
             {
                 throw new FedPSException(FedErrorKind.InvalidOperation,
@@ -179,7 +179,7 @@ public static class Checkpoint
     private static string ModelOf(FedServer server) => JsonSerializer.Serialize(server.Model.Spec, Json);
 
     // The one place that asks the strategy for its state (what a checkpoint holds).
-    private static IReadOnlyList<(string Name, Tensor Value)> StateOf(FedServer server) => server.Strategy.StateTensors().ToArray();
+    private static IReadOnlyList<(string Name, Tensor Value)> StateOf(FedServer server) => server.StateTensors(); // the strategy's and the stages'
 
     private static SafetensorsHeader ReadHeader(FileStream file, string path)
     {
@@ -213,7 +213,7 @@ public static class Checkpoint
         }
     }
 
-    private static string? TensorMismatch(IReadOnlyDictionary<string, Tensor> saved, IReadOnlyList<(string Name, Tensor Value)> own)
+    private static string? TensorMismatch(IReadOnlyDictionary<string, Tensor> saved, IReadOnlyList<(string Name, Tensor Value)> own, FedServer server)
     {
         foreach (var (name, value) in own)
         {
@@ -228,7 +228,9 @@ public static class Checkpoint
             }
         }
 
-        var extra = saved.Keys.Except(own.Select(o => o.Name)).FirstOrDefault();
+        // A stage's per-client state (error-feedback residuals) exists only for clients that have trained, so a server
+        // that has not run yet holds none: its stages take theirs (and fail on what they cannot), extras of others do not pass.
+        var extra = saved.Keys.Except(own.Select(o => o.Name)).FirstOrDefault(name => !server.Stages.Any(s => name.StartsWith($"stage/{s.Name}/", StringComparison.Ordinal)));
         return extra is null ? null : $"the tensor '{extra}', which this server does not have";
     }
 

@@ -46,6 +46,7 @@ public sealed class FedRound : IDisposable
         Context = context;
         Assignments = assignments;
         this.assignments = assignments.ToDictionary(a => a.ClientId);
+        failures.AddRange(context.Unavailable);
         Rounds.AddOrUpdate(context, this);
     }
 
@@ -61,7 +62,7 @@ public sealed class FedRound : IDisposable
 
     public RoundStatus Status { get; private set; } = RoundStatus.Open;
 
-    /// <summary>The failures recorded so far (diverged clients, refused updates).</summary>
+    /// <summary>The failures recorded so far (unavailable, late and diverged clients).</summary>
     public IReadOnlyList<ClientFailure> Failures => failures;
 
     /// <summary>True when the strategy folds each update in as it arrives (the caller may dispose an update once accepted).</summary>
@@ -76,7 +77,9 @@ public sealed class FedRound : IDisposable
             : throw new FedPSException(FedErrorKind.ObjectNotFound, $"Round {context.Number} does not belong to any server.", context);
 
     /// <summary>
-    /// Runs one client's local training. A diverging client stops the round (which is abandoned) under
+    /// Runs one client's local training and returns what it sends, after the server's stages (an attack, local DP,
+    /// compression). A client that would miss the round's deadline is not trained: it is recorded as failed (Deadline)
+    /// and null is returned. A diverging client stops the round (which is abandoned) under
     /// <see cref="DivergencePolicy.Stop"/>; under <see cref="DivergencePolicy.Continue"/> it is recorded as failed and
     /// null is returned.
     /// </summary>
@@ -93,11 +96,22 @@ public sealed class FedRound : IDisposable
             throw new FedPSException(FedErrorKind.InvalidOperation, $"Client {assignment.ClientId} already trained in round {Number}.", assignment.ClientId);
         }
 
+        if (server.Stages.Schedule(assignment) is { } late)
+        {
+            failures.Add(late);
+            trained[assignment.ClientId] = new ClientRoundResult
+            {
+                ClientId = assignment.ClientId, Samples = assignment.Samples, TrainLoss = double.NaN, Steps = 0,
+                BytesUp = 0, BytesDown = assignment.BytesDown,
+            };
+            return null;
+        }
+
         var index = Assignments.Count == 0 ? 0 : IndexOf(assignment);
         var local = progress is null ? null : new LocalProgressAdapter(progress, Number, index, Assignments.Count);
         try
         {
-            var update = server.Trainer.Train(assignment, cancel, local);
+            var update = server.Stages.Transform(server.Trainer.Train(assignment, cancel, local), Context.Seed, Number);
             trained[assignment.ClientId] = ClientRoundResult.From(update);
             finished.Add(assignment.ClientId);
             return update;
@@ -147,7 +161,7 @@ public sealed class FedRound : IDisposable
         server.Strategy.Global.EnsureLike(update.Parameters, $"accept client {update.ClientId}'s update into round {Number}");
         Aggregation.Add(update);
         acceptedSets.Add(update.Parameters);
-        accepted.Add(trained.GetValueOrDefault(update.ClientId) ?? ClientRoundResult.From(update));
+        accepted.Add(ClientRoundResult.From(update)); // what was sent: after any stage of the pipeline (clipping, compression)
     }
 
     /// <summary>
@@ -176,6 +190,7 @@ public sealed class FedRound : IDisposable
                 unfinished.ClientState?.Dispose(); // the strategy took over the finished clients' state only
             }
 
+            var stageMetrics = server.Stages.CompleteRound(Context);
             var test = server.TestData is null || !evaluate ? new Evaluation(double.NaN, double.NaN, 0) : strategy.Evaluate(server.Evaluator, server.TestData);
             var weight = accepted.Sum(r => (double)r.Samples);
             var result = new RoundResult
@@ -183,15 +198,16 @@ public sealed class FedRound : IDisposable
                 Round = Number,
                 Server = server.Name,
                 Strategy = strategy.Name,
-                SampledClients = Assignments.Select(a => a.ClientId).ToArray(),
+                SampledClients = Assignments.Select(a => a.ClientId).Concat(Context.Unavailable.Select(f => f.ClientId)).Order().ToArray(),
                 Failures = [.. failures],
                 TrainLoss = accepted.Count == 0 ? double.NaN : accepted.Sum(r => r.TrainLoss * r.Samples) / weight,
                 TestLoss = test.Loss,
                 TestAccuracy = test.Accuracy,
-                BytesUp = trained.Values.Sum(r => r.BytesUp) + accepted.Where(r => !trained.ContainsKey(r.ClientId)).Sum(r => r.BytesUp),
+                BytesUp = accepted.Sum(r => r.BytesUp) + trained.Values.Where(t => accepted.All(r => r.ClientId != t.ClientId)).Sum(t => t.BytesUp),
                 BytesDown = trained.Values.Sum(r => r.BytesDown),
                 Duration = clock.Elapsed,
-                Metrics = accepted.SelectMany(r => r.Metrics).GroupBy(m => m.Key).ToDictionary(g => g.Key, g => g.Average(m => m.Value)),
+                Metrics = accepted.SelectMany(r => r.Metrics).GroupBy(m => m.Key).Select(g => KeyValuePair.Create(g.Key, g.Average(m => m.Value)))
+                    .Concat(stageMetrics).ToDictionary(),
                 ClientResults = [.. accepted],
                 IsLanguageModel = server.Model.Spec.Gpt is not null,
             };
@@ -223,6 +239,8 @@ public sealed class FedRound : IDisposable
         {
             assignment.ClientState?.Dispose();
         }
+
+        server.Stages.AbandonRound(Context);
 
         Close();
     }

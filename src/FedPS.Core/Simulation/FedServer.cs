@@ -20,7 +20,8 @@ public sealed class FedServer : IDisposable
     private readonly List<RoundResult> history = [];
 
     public FedServer(FedModel model, IReadOnlyList<FedClient> clients, FederatedStrategy strategy, FedDataset? testData = null,
-        double sampleFraction = 1.0, int seed = 0, DivergencePolicy onDivergence = DivergencePolicy.Stop, string? name = null)
+        double sampleFraction = 1.0, int seed = 0, DivergencePolicy onDivergence = DivergencePolicy.Stop, string? name = null,
+        IReadOnlyList<StageOptions>? stages = null)
     {
         if (clients.Count == 0)
         {
@@ -54,20 +55,25 @@ public sealed class FedServer : IDisposable
         OnDivergence = onDivergence;
         Trainer = new LocalTrainer(model.CreateReplica());
         Evaluator = new ModelEvaluator(model.CreateReplica());
+        RoundStages? roundStages = null;
         try
         {
             using var initial = ParameterSet.From(Evaluator.Network, trainableOnly: true);
             strategy.Check(FederationShape.Of(Clients, perRound));
             strategy.Initialize(initial, Clients, perRound);
+            roundStages = RoundStages.Create(stages ?? [], Clients);
+            roundStages.Initialize(new StageSetup(Clients, perRound, seed, strategy));
         }
         catch
         {
+            roundStages?.Dispose();
             Trainer.Dispose();
             Evaluator.Dispose();
             throw;
         }
 
         Strategy = strategy;
+        Stages = roundStages;
     }
 
     /// <summary>A name that tells this server's results from another's (default server1, server2, ...).</summary>
@@ -78,6 +84,12 @@ public sealed class FedServer : IDisposable
     public IReadOnlyList<FedClient> Clients { get; }
 
     public FederatedStrategy Strategy { get; }
+
+    /// <summary>
+    /// The mechanisms that take part in every round beside the strategy, in order: availability, attacks, local and
+    /// central differential privacy, compression (from the server's options and its clients' own).
+    /// </summary>
+    public RoundStages Stages { get; }
 
     public FedDataset? TestData { get; }
 
@@ -118,14 +130,20 @@ public sealed class FedServer : IDisposable
             open.Abandon();
         }
 
+        Runtime.FedDevice.UseDefaultThreadsFor(Model.ParameterCount);
         var number = Round + 1;
         var sampled = ClientSampler.Sample(Clients.Count, SampleFraction, Seed, number).Select(i => Clients[i]).ToArray();
-        var context = new RoundContext(number, Seed, sampled, Trainer, cancel);
+        var (available, unavailable) = Stages.Admit(Seed, number, sampled);
+        RoundContext? context = null;
+        context = new RoundContext(number, Seed, available, Trainer, cancel, Stages.All.Count == 0 ? null : global => Stages.BeginMean(context!, global))
+        {
+            Unavailable = unavailable,
+        };
         try
         {
             var assignments = Strategy.Configure(context);
-            EnsureOnePerSampledClient(assignments, sampled, number);
-            OpenRound = new FedRound(this, context, assignments);
+            EnsureOnePerSampledClient(assignments, available, number);
+            OpenRound = new FedRound(this, context, Stages.Prepare(assignments));
             return OpenRound;
         }
         catch
@@ -186,8 +204,22 @@ public sealed class FedServer : IDisposable
     {
         OpenRound?.Abandon();
         Strategy.LoadStateTensors(state);
+        Stages.LoadState(new StrategyState(state));
         history.Clear();
         history.AddRange(completed);
+    }
+
+    /// <summary>Everything a checkpoint keeps: the strategy's state and every stage's (under stage/{name}/).</summary>
+    public IReadOnlyList<(string Name, Tensor Value)> StateTensors()
+    {
+        var state = new StrategyState();
+        foreach (var (name, value) in Strategy.StateTensors())
+        {
+            state.Add(name, value);
+        }
+
+        Stages.SaveState(state);
+        return state.Tensors;
     }
 
     /// <summary>
@@ -245,6 +277,7 @@ public sealed class FedServer : IDisposable
     {
         OpenRound?.Abandon();
         Strategy.Dispose();
+        Stages.Dispose();
         Trainer.Dispose();
         Evaluator.Dispose();
     }

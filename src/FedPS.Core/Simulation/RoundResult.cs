@@ -40,8 +40,15 @@ public sealed record RoundResult
 
     public required TimeSpan Duration { get; init; }
 
-    /// <summary>Strategy- or optimizer-specific numbers averaged over clients (e.g. Sophia's win rate).</summary>
+    /// <summary>
+    /// Strategy- or optimizer-specific numbers averaged over clients (e.g. Sophia's win rate), and the round stages'
+    /// numbers: epsilon, delta, clipNorm and unclippedFraction (central DP), localEpsilon (local DP),
+    /// uplinkCompression (raw over encoded uplink bytes), roundSeconds, unavailableClients and lateClients (availability).
+    /// </summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
+
+    /// <summary>ε of the (ε, δ) client-level DP guarantee after this round (central DP); NaN without it.</summary>
+    public double Epsilon => Metrics.TryGetValue("epsilon", out var epsilon) ? epsilon : double.NaN;
 
     /// <summary>What each aggregated client did this round.</summary>
     public IReadOnlyList<ClientRoundResult> ClientResults { get; init; } = [];

@@ -22,6 +22,7 @@ public sealed class FloorPlanTests
         "FedPS.Core.Models",
         "FedPS.Core.Optim",
         "FedPS.Core.Federation",
+        "FedPS.Core.Federation.Stages",
         "FedPS.Core.Simulation",
         "FedPS.Core.Experiments",
     ];
@@ -57,6 +58,7 @@ public sealed class FloorPlanTests
         Assert.Contains(Engine.Value["FedPS.Core.Federation.Strategies"], d => d.Namespace == "FedPS.Core.Federation");
         Assert.Contains(Engine.Value["FedPS.Core.Simulation"], d => d.Namespace == "FedPS.Core.Federation");
         Assert.Contains(Engine.Value["FedPS.Core.Models"], d => d.Namespace == "FedPS.Core.Data");
+        Assert.Contains(Engine.Value["FedPS.Core.Federation.Stages"], d => d.Namespace == "FedPS.Core.Federation");
     }
 
     [Fact]

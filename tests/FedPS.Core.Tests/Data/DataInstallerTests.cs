@@ -212,8 +212,9 @@ public sealed class DataInstallerTests : IDisposable
         {
             foreach (var split in DatasetDefinition.Splits)
             {
-                var data = definition.Load(split, CPU, verify: true);
-                Assert.Equal(definition.Shape.CountOf(split), data.Count);
+                var holdout = split == "validation" ? new ValidationHoldout(0.1) : null;
+                var data = definition.Load(split, CPU, verify: true, holdout);
+                Assert.Equal(definition.Shape.CountOf(split, holdout), data.Count);
                 Assert.Equal(definition.Shape.SampleShape, data.Shape);
             }
         }

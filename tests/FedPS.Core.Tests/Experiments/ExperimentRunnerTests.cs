@@ -72,6 +72,20 @@ public sealed class ExperimentRunnerTests : IDisposable
     }
 
     [Fact]
+    public void A_sweep_can_tune_on_a_validation_split_carved_from_train()
+    {
+        var plan = ExperimentConfig.Parse(Config.Replace("dataset: digits", "dataset: { name: digits, testSplit: validation, validationFraction: 0.2, validationSeed: 3 }", StringComparison.Ordinal), "c.yaml").Expand();
+        var (store, runner) = Runner("validation");
+
+        runner.Run(plan, new Recorder(_ => { }), CancellationToken.None);
+
+        var run = store.GetRuns().Single();
+        Assert.Equal(RunStatus.Complete, run.Status);
+        Assert.Contains("\"validationFraction\":0.2", run.Config, StringComparison.Ordinal);
+        Assert.All(run.Rounds, r => Assert.True(double.IsFinite(r.TestAccuracy)));
+    }
+
+    [Fact]
     public void A_run_that_fails_with_any_exception_is_stored_as_failed_the_sweep_goes_on_and_resume_runs_it_again()
     {
         var plan = ExperimentConfig.Parse(Config + "\nseeds: [1, 2]\n", "c.yaml").Expand();

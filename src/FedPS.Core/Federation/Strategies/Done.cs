@@ -59,6 +59,12 @@ public sealed class Done(DoneOptions options) : FedAvg("DONE")
 {
     public DoneOptions Options { get; } = (DoneOptions)options.Validated();
 
+    /// <summary>
+    /// DONE's clients send Newton directions, not models, and its configuration exchanges raw local gradients, so a
+    /// privatized mean of models would protect neither: central DP is refused.
+    /// </summary>
+    public override bool AveragesModels => false;
+
     public override IReadOnlyList<ClientAssignment> Configure(RoundContext round)
     {
         ParameterSet gradient;

@@ -60,7 +60,7 @@ public sealed class FedSophia(FedSophiaOptions options) : FedAvg(nameof(FedSophi
             var optimizer = a.Client.Training.Optimizer;
             return new ClientAssignment(round, a.Client, a.Start)
             {
-                UpdateRule = context => new OptimizerUpdate(optimizer.CreateSophia(context.Parameters, carried)),
+                UpdateRule = context => context.OptimizerUpdate(optimizer.CreateSophia(context.Parameters, carried)),
                 ClientState = carried,
                 Detail = string.Create(CultureInfo.InvariantCulture, $"Sophia state carried from step {carried.Steps}"),
             };

@@ -20,7 +20,7 @@ public sealed record StrategyDefinition(string Name, string Summary, [property: 
 
     /// <summary>The knobs of this strategy (its options record's settable properties).</summary>
     [Newtonsoft.Json.JsonIgnore]
-    public IReadOnlyList<System.Reflection.PropertyInfo> Knobs => StrategyOptions.Knobs(OptionsType);
+    public IReadOnlyList<System.Reflection.PropertyInfo> Knobs => OptionsRecord.Knobs(OptionsType);
 
     public FederatedStrategy Create(StrategyOptions? options = null)
     {
