@@ -82,7 +82,7 @@ Describe 'A bad cmdlet input gives one clear error record' {
     It '<Name>' -ForEach @(
         # Data
         @{ Name = 'an unknown dataset'; Category = 'InvalidArgument'; Match = "Unknown dataset 'cifar'"; Script = { Import-FedDataset cifar } }
-        @{ Name = 'an unknown split'; Category = 'InvalidArgument'; Match = "Unknown split 'validation'"; Script = { Import-FedDataset digits -Split validation } }
+        @{ Name = 'an unknown split'; Category = 'InvalidArgument'; Match = "Unknown split 'bogus'"; Script = { Import-FedDataset digits -Split bogus } }
         @{ Name = 'an installed file changed after installation'; Category = 'InvalidData'; Match = 'is not the file FedPS knows as ''digits/digits.csv.gz'''; Target = 'digits.csv.gz$'
            Script = { $env:FEDPS_DATA = $tampered; try { Import-FedDataset digits -Verify } finally { $env:FEDPS_DATA = $savedData } } }
         @{ Name = 'an unknown package to install'; Category = 'InvalidArgument'; Match = "Unknown dataset or package 'bogus'"; Script = { Install-FedDataset bogus } }

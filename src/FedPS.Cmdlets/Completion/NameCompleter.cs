@@ -94,6 +94,7 @@ public sealed class TokenizerNameCompleter : NameCompleter
 public sealed class SplitNameCompleter() : DescribedNameCompleter(DatasetDefinition.Splits, new Dictionary<string, string>
 {
     ["train"] = "The training split (what clients train on)",
+    ["validation"] = "Held out from the training data for tuning (datasets: -ValidationFraction, -ValidationSeed; text tasks: -ValidationCount)",
     ["test"] = "The held-out test split (what the server evaluates on)",
 });
 
