@@ -1,12 +1,14 @@
 @{
     RootModule           = 'FedPS.Cmdlets.dll'
     RequiredAssemblies   = @('FedPS.Core.dll', 'TorchSharp.dll')
-    ModuleVersion        = '0.1.0'
+    # Stamped by build.ps1 from <Version> in Directory.Build.props, the one place the version is written.
+    ModuleVersion        = '0.0.0'
     GUID                 = '6a910699-6484-4d4b-9051-ae0d52e25a5e'
     Author               = 'FedPS contributors'
     CompanyName          = 'FedPS'
     Copyright            = '(c) FedPS contributors. MIT License.'
     Description          = 'Federated learning experiments as PowerShell pipelines, on TorchSharp: datasets, partitions, clients, strategies, rounds and metrics as objects.'
+    HelpInfoURI          = 'https://github.com/fedps/fedps/releases/latest/download/'
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     CmdletsToExport      = @(
@@ -59,8 +61,12 @@
     TypesToProcess       = @('FedPS.types.ps1xml')
     PrivateData          = @{
         PSData = @{
-            Tags         = @('FederatedLearning', 'MachineLearning', 'TorchSharp', 'PSEdition_Core', 'Linux', 'Windows')
-            ReleaseNotes = 'Foundation: datasets, partitioners, MLP/CNN, FedAvg rounds.'
+            # build.ps1 adds the platform the package's natives are for (Linux, Windows).
+            Tags         = @('FederatedLearning', 'MachineLearning', 'DeepLearning', 'TorchSharp', 'PyTorch', 'PSEdition_Core')
+            ProjectUri   = 'https://github.com/fedps/fedps'
+            LicenseUri   = 'https://github.com/fedps/fedps/blob/main/LICENSE'
+            # Written by build.ps1 from the version's section of CHANGELOG.md.
+            ReleaseNotes = ''
         }
     }
 }

@@ -42,6 +42,7 @@ public static class ErrorRecords
         FedErrorKind.Diverged or FedErrorKind.InvalidResult => ErrorCategory.InvalidResult,
         FedErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
         FedErrorKind.LimitExceeded => ErrorCategory.LimitsExceeded,
+        FedErrorKind.ResourceExists => ErrorCategory.ResourceExists,
         _ => ErrorCategory.InvalidOperation,
     };
 

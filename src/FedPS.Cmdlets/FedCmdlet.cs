@@ -50,9 +50,6 @@ public abstract class FedCmdlet : PSCmdlet
         }
     }
 
-    /// <summary>The record <see cref="ErrorRecords"/> makes of <paramref name="ex"/>, for a cmdlet that writes one itself.</summary>
-    public static ErrorRecord ToErrorRecord(Exception ex) => ErrorRecords.From(ex, null);
-
     private void Guard(Action action)
     {
         try

@@ -17,6 +17,9 @@ public enum FedErrorKind
 
     /// <summary>An input is larger or deeper than FedPS accepts (docs/reliability.md lists the limits).</summary>
     LimitExceeded,
+
+    /// <summary>A file to be written exists, and the caller asked to keep it (-NoClobber).</summary>
+    ResourceExists,
 }
 
 /// <summary>

@@ -44,6 +44,10 @@ BeforeAll {
     $gptTruncated = New-GptFolder 'gpt-truncated' { param($p) $f = Join-Path $p 'model.safetensors'; [IO.File]::WriteAllBytes($f, [IO.File]::ReadAllBytes($f)[0..199]) }
     $gptConfigText = New-GptFolder 'gpt-config-text' { param($p) Set-Content (Join-Path $p 'config.json') 'vocab_size = 256' }
     $gptConfigList = New-GptFolder 'gpt-config-list' { param($p) Set-Content (Join-Path $p 'config.json') '[1, 2, 3]' }
+    $mlpNoClasses = Join-Path $folder 'mlp-no-classes'
+    $model | Save-FedModel -Path $mlpNoClasses | Out-Null
+    $config = Get-Content (Join-Path $mlpNoClasses 'config.json') -Raw | ConvertFrom-Json -AsHashtable
+    $config.Remove('classes'); $config | ConvertTo-Json | Set-Content (Join-Path $mlpNoClasses 'config.json')
     $gptConfigHuge = New-GptFolder 'gpt-config-huge' {
         param($p) Set-Content (Join-Path $p 'config.json') '{"vocab_size": 256, "n_positions": 6, "n_layer": 1, "n_head": 2, "n_embd": 2000000000}'
     }
@@ -78,7 +82,7 @@ Describe 'A bad cmdlet input gives one clear error record' {
     It '<Name>' -ForEach @(
         # Data
         @{ Name = 'an unknown dataset'; Category = 'InvalidArgument'; Match = "Unknown dataset 'cifar'"; Script = { Import-FedDataset cifar } }
-        @{ Name = 'an unknown split'; Category = 'InvalidArgument'; Match = "Unknown split 'validation'"; Script = { Import-FedDataset digits -Split validation } }
+        @{ Name = 'an unknown split'; Category = 'InvalidArgument'; Match = "Unknown split 'bogus'"; Script = { Import-FedDataset digits -Split bogus } }
         @{ Name = 'an installed file changed after installation'; Category = 'InvalidData'; Match = 'is not the file FedPS knows as ''digits/digits.csv.gz'''; Target = 'digits.csv.gz$'
            Script = { $env:FEDPS_DATA = $tampered; try { Import-FedDataset digits -Verify } finally { $env:FEDPS_DATA = $savedData } } }
         @{ Name = 'an unknown package to install'; Category = 'InvalidArgument'; Match = "Unknown dataset or package 'bogus'"; Script = { Install-FedDataset bogus } }
@@ -91,15 +95,17 @@ Describe 'A bad cmdlet input gives one clear error record' {
         @{ Name = 'a NaN Dirichlet alpha'; Category = 'InvalidArgument'; Match = 'α must be a positive finite number'; Script = { $train | Split-FedDataset -Clients 2 -Dirichlet ([double]::NaN) } }
         @{ Name = 'a split that leaves a client empty'; Category = 'InvalidArgument'; Match = 'with no samples'; Script = { $train | Split-FedDataset -Clients 1000 -Dirichlet 0.001 -Seed 1 } }
         # Models
-        @{ Name = 'a hidden width of 0'; Category = 'InvalidArgument'; Match = 'HiddenSizes must all be at least 1 \(got 0\)'; Script = { New-FedModel Mlp -Hidden 0 } }
-        @{ Name = 'a negative hidden width'; Category = 'InvalidArgument'; Match = 'HiddenSizes must all be at least 1 \(got -5\)'; Script = { New-FedModel Mlp -Hidden -5 } }
-        @{ Name = 'a hidden width of two billion'; Category = 'LimitsExceeded'; Match = 'MiB of memory available'; Script = { New-FedModel Mlp -Hidden 2000000000 } }
-        @{ Name = 'an input shape whose size overflows'; Category = 'LimitsExceeded'; Match = 'more than 9.2e18'; Script = { New-FedModel Mlp -InputShape 100000, 100000, 100000, 100000 } }
-        @{ Name = 'an input dimension of 0'; Category = 'InvalidArgument'; Match = 'Invalid input shape 0×8×8'; Script = { New-FedModel Mlp -InputShape 0, 8, 8 } }
-        @{ Name = 'a Cnn on images smaller than 4×4'; Category = 'InvalidArgument'; Match = 'at least 4×4 \(got 2×2\)'; Script = { New-FedModel Cnn -InputShape 1, 2, 2 } }
-        @{ Name = 'a Cnn on flat input'; Category = 'InvalidArgument'; Match = 'channels×height×width'; Script = { New-FedModel Cnn -InputShape 64 } }
+        @{ Name = 'a hidden width of 0'; Category = 'InvalidArgument'; Match = 'HiddenSizes must all be at least 1 \(got 0\)'; Script = { New-FedModel Mlp -InputShape 1, 8, 8 -Classes 10 -Hidden 0 } }
+        @{ Name = 'a negative hidden width'; Category = 'InvalidArgument'; Match = 'HiddenSizes must all be at least 1 \(got -5\)'; Script = { New-FedModel Mlp -InputShape 1, 8, 8 -Classes 10 -Hidden -5 } }
+        @{ Name = 'a hidden width of two billion'; Category = 'LimitsExceeded'; Match = 'MiB of memory available'; Script = { New-FedModel Mlp -InputShape 1, 8, 8 -Classes 10 -Hidden 2000000000 } }
+        @{ Name = 'an input shape whose size overflows'; Category = 'LimitsExceeded'; Match = 'more than 9.2e18'; Script = { New-FedModel Mlp -InputShape 100000, 100000, 100000, 100000 -Classes 10 } }
+        @{ Name = 'an input dimension of 0'; Category = 'InvalidArgument'; Match = 'Invalid input shape 0×8×8'; Script = { New-FedModel Mlp -InputShape 0, 8, 8 -Classes 10 } }
+        @{ Name = 'a Cnn on images smaller than 4×4'; Category = 'InvalidArgument'; Match = 'at least 4×4 \(got 2×2\)'; Script = { New-FedModel Cnn -InputShape 1, 2, 2 -Classes 10 } }
+        @{ Name = 'a Cnn on flat input'; Category = 'InvalidArgument'; Match = 'channels×height×width'; Script = { New-FedModel Cnn -InputShape 64 -Classes 10 } }
+        @{ Name = 'an Mlp without data to take its shape from'; Category = 'InvalidArgument'; Match = 'needs the data''s sample shape and class count.*pipe the dataset in'; Target = '^Mlp$'; Script = { New-FedModel Mlp } }
+        @{ Name = 'a Cnn given a shape but no class count'; Category = 'InvalidArgument'; Match = 'give -InputShape and -Classes'; Script = { New-FedModel Cnn -InputShape 1, 8, 8 } }
         @{ Name = 'an unknown architecture'; Category = 'InvalidArgument'; Match = "Unknown architecture 'Transformer'"; Script = { New-FedModel Transformer } }
-        @{ Name = 'LoRA on an Mlp'; Category = 'InvalidArgument'; Match = 'LoRA adapters are available for the Gpt architecture'; Script = { New-FedModel Mlp -LoraRank 4 } }
+        @{ Name = 'LoRA on an Mlp'; Category = 'InvalidArgument'; Match = 'LoRA adapters are available for the Gpt architecture'; Script = { New-FedModel Mlp -InputShape 1, 8, 8 -Classes 10 -LoraRank 4 } }
         @{ Name = 'a Gpt width that is not a multiple of the heads'; Category = 'InvalidArgument'; Match = 'Embedding must be a positive multiple of Heads'; Script = { New-FedModel Gpt -Embedding 10 -Heads 4 } }
         @{ Name = 'an Mlp fed text'; Category = 'InvalidArgument'; Match = 'holds token sequences'; Script = { $task.Train | Split-FedDataset -Clients 2 | New-FedClient | New-FedServer -Model $textMlp } }
         @{ Name = 'an image model measured on text'; Category = 'InvalidArgument'; Match = 'holds token sequences'; Script = { Measure-FedLoss $server -Data $task.Train } }
@@ -124,14 +130,14 @@ Describe 'A bad cmdlet input gives one clear error record' {
         @{ Name = 'a checkpoint into a missing folder'; Category = 'ObjectNotFound'; Match = 'does not exist'; Target = 'nowhere'; Script = { Save-FedCheckpoint $server (Join-Path $folder 'nowhere/c.safetensors') } }
         @{ Name = 'a checkpoint where writing is refused'; Category = 'PermissionDenied'; Match = 'access is denied'; Target = '^/sys/fedps.safetensors$'; Script = { Save-FedCheckpoint $server /sys/fedps.safetensors } }
         # Model files
-        @{ Name = 'a missing model folder'; Category = 'ObjectNotFound'; Match = 'is not a GPT checkpoint folder'; Script = { Import-FedModel (Join-Path $folder 'no-model') } }
+        @{ Name = 'a missing model folder'; Category = 'ObjectNotFound'; Match = 'is not a model checkpoint folder'; Script = { Import-FedModel (Join-Path $folder 'no-model') } }
         @{ Name = 'an empty weights file'; Category = 'InvalidData'; Match = 'fewer than the 8-byte header length'; Target = 'gpt-empty'; Script = { Import-FedModel $gptEmpty } }
         @{ Name = 'a text weights file'; Category = 'InvalidData'; Match = 'header length'; Target = 'gpt-text'; Script = { Import-FedModel $gptText } }
         @{ Name = 'a truncated weights file'; Category = 'InvalidData'; Match = 'not a valid safetensors file'; Target = 'gpt-truncated'; Script = { Import-FedModel $gptTruncated } }
-        @{ Name = 'a config.json that is not JSON'; Category = 'InvalidData'; Match = 'not a valid GPT-2 config.json'; Target = 'gpt-config-text'; Script = { Import-FedModel $gptConfigText } }
+        @{ Name = 'a config.json that is not JSON'; Category = 'InvalidData'; Match = 'not a valid config.json'; Target = 'gpt-config-text'; Script = { Import-FedModel $gptConfigText } }
         @{ Name = 'a config.json that is a list'; Category = 'InvalidData'; Match = 'not a JSON object'; Target = 'gpt-config-list'; Script = { Import-FedModel $gptConfigList } }
         @{ Name = 'a config.json too large for memory'; Category = 'LimitsExceeded'; Match = 'MiB of memory available'; Script = { Import-FedModel $gptConfigHuge } }
-        @{ Name = 'an Mlp saved as a GPT checkpoint'; Category = 'InvalidArgument'; Match = 'writes GPT checkpoints'; Script = { Save-FedModel -Model $model -Path (Join-Path $folder 'mlp') } }
+        @{ Name = 'an Mlp checkpoint whose config has no classes'; Category = 'InvalidData'; Match = "has no 'classes'"; Target = 'mlp-no-classes'; Script = { Import-FedModel $mlpNoClasses } }
         @{ Name = 'text generated by an Mlp'; Category = 'InvalidArgument'; Match = 'needs a Gpt model'; Script = { Invoke-FedGenerate -Model $model 'hello' } }
         # Experiments and the store
         @{ Name = 'a missing config file'; Category = 'ObjectNotFound'; Match = 'does not exist'; Script = { Get-FedExperimentPlan (Join-Path $folder 'missing.yaml') } }

@@ -10,21 +10,7 @@ BeforeDiscovery {
 BeforeAll {
     $modulePath = (Resolve-Path ($env:FEDPS_MODULE ?? (Join-Path $PSScriptRoot '../../out/FedPS/FedPS.psd1'))).Path
     Import-Module $modulePath -Force
-    $pwsh = [Environment]::ProcessPath
-    $pwshPrefix = if ((Split-Path $pwsh -LeafBase) -eq 'dotnet') { @("$PSHOME/pwsh.dll") } else { @() }
-
-    # Runs a script in a new pwsh and returns what it wrote to stdout and stderr, as the terminal would see it.
-    function Invoke-Pwsh([string] $Script) {
-        $start = [Diagnostics.ProcessStartInfo]::new($pwsh)
-        @($pwshPrefix) + @('-NoProfile', '-NonInteractive', '-Command', $Script) | ForEach-Object { $start.ArgumentList.Add($_) }
-        $start.RedirectStandardOutput = $true
-        $start.RedirectStandardError = $true
-        $process = [Diagnostics.Process]::Start($start)
-        $stderr = $process.StandardError.ReadToEndAsync()
-        $stdout = $process.StandardOutput.ReadToEnd()
-        $process.WaitForExit()
-        [pscustomobject]@{ Out = $stdout; Err = $stderr.Result; ExitCode = $process.ExitCode }
-    }
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')   # Invoke-Pwsh: a script in a new pwsh, stdout and stderr as the terminal sees them
 }
 
 Describe 'Per-item failures are non-terminating' {

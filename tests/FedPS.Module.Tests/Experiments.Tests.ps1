@@ -68,9 +68,13 @@ Describe 'Invoke-FedExperiment' {
         (Get-FedRun $db).Rounds.Count | Should -Be 6
     }
 
-    It 'writes TensorBoard event files that parse as TFRecords with the metrics' {
-        $files = Get-ChildItem (Join-Path $folder 'tb') -Recurse -Filter 'events.out.tfevents.*'
+    It 'writes TensorBoard event files that parse as TFRecords with the metrics, and an HParams record per run' {
+        $all = Get-ChildItem (Join-Path $folder 'tb') -Recurse -Filter 'events.out.tfevents.*'
+        $files = @($all | Where-Object Name -NotLike '*fedps-hparams')
+        $hparams = @($all | Where-Object Name -Like '*fedps-hparams')
         $files | Should -HaveCount 2
+        $hparams | Should -HaveCount 2 -Because 'each run is a session of the HParams dashboard'
+        [Text.Encoding]::UTF8.GetString([IO.File]::ReadAllBytes($hparams[0].FullName)) | Should -Match '_hparams_/session_end_info'
         $bytes = [IO.File]::ReadAllBytes($files[0].FullName)
         $offset = 0; $records = 0
         while ($offset -lt $bytes.Length) {

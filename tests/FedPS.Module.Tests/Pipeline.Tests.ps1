@@ -12,6 +12,8 @@ BeforeAll {
     . (Join-Path $PSScriptRoot '../../examples/custom-strategy.ps1')
 
     function Get-ErrorRecord([scriptblock] $Script) {
+        # A failed pipeline item is a non-terminating error: Stop makes it catchable, as a script would.
+        $ErrorActionPreference = 'Stop'
         try { & $Script; throw 'no error was raised' } catch { $_ }
     }
 

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using FedPS.Cmdlets.Formatting;
 using FedPS.Cmdlets.Reporting;
 using FedPS.Core;
 using FedPS.Core.Federation;
@@ -28,22 +29,13 @@ public sealed class CompleteFedRoundCommand : FedCmdlet
     [Parameter]
     public SwitchParameter NoEvaluation { get; set; }
 
-    protected override void Process()
+    // An update the round refuses is a failure of that update alone: the others are aggregated.
+    protected override void Process() => ProcessItems(Update ?? [], update =>
     {
-        foreach (var update in Update ?? [])
-        {
-            try
-            {
-                var target = RoundOf(update);
-                target.Accept(update);
-                WriteVerbose(FormattableString.Invariant($"Accepted client {update.ClientId}'s update into round {target.Number} (norm {update.UpdateNorm:G4})."));
-            }
-            catch (FedPSException ex)
-            {
-                WriteError(ToErrorRecord(ex));
-            }
-        }
-    }
+        var target = RoundOf(update);
+        target.Accept(update);
+        WriteVerbose(FormattableString.Invariant($"Accepted client {update.ClientId}'s update into round {target.Number} (norm {update.UpdateNorm:G4})."));
+    });
 
     protected override void End()
     {
@@ -53,7 +45,7 @@ public sealed class CompleteFedRoundCommand : FedCmdlet
                 : $"{Server.Name} has no open round: start one with Start-FedRound.", Server);
         var result = target.Complete(!NoEvaluation);
         RoundReport.Write(this, result);
-        WriteObject(result);
+        WriteObject(LanguageModelView.Tag(result));
     }
 
     private FedRound RoundOf(ClientUpdate update)

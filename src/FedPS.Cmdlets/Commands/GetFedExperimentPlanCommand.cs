@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using FedPS.Cmdlets.Formatting;
 using FedPS.Core.Experiments;
 
 namespace FedPS.Cmdlets.Commands;
@@ -18,9 +19,13 @@ public sealed class GetFedExperimentPlanCommand : FedCmdlet
     // and a plan of many runs must print as it is made instead of being held in memory.
     protected override void Process() => ProcessItem(Config, () =>
     {
-        foreach (var run in ConfigParameter.Read(this, Config).Runs(ExperimentConfig.DefaultMaxRuns, Force))
+        var config = ConfigParameter.Read(this, Config);
+        var axes = config.Axes.Select(a => $"{a.Values.Count} {a.Label}").ToArray();
+        WriteVerbose($"{config.Source}: {config.RunCount:N0} run(s){(axes.Length == 0 ? string.Empty : $" ({string.Join(" × ", axes)})")}.");
+        var view = SweepView.ForPlan(this, config.SweptValues);
+        foreach (var run in config.Runs(ExperimentConfig.DefaultMaxRuns, Force))
         {
-            WriteObject(run);
+            WriteObject(view.Tag(run));
         }
     });
 }

@@ -20,8 +20,8 @@ public sealed class GetFedStrategyCommand : FedCmdlet
         var patterns = (Name ?? ["*"]).Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToArray();
         foreach (var name in (Name ?? []).Where(n => !WildcardPattern.ContainsWildcardCharacters(n) && !StrategyCatalog.Contains(n)))
         {
-            WriteError(ToErrorRecord(new FedPSException(FedErrorKind.ObjectNotFound,
-                $"Unknown strategy '{name}'. Valid strategies: {string.Join(", ", StrategyCatalog.Names)}.", name)));
+            WriteError(ErrorRecords.From(new FedPSException(FedErrorKind.ObjectNotFound,
+                $"Unknown strategy '{name}'. Valid strategies: {string.Join(", ", StrategyCatalog.Names)}.", name), name));
         }
 
         WriteObject(StrategyCatalog.All.Where(d => patterns.Any(p => p.IsMatch(d.Name))), enumerateCollection: true);

@@ -32,6 +32,13 @@ public sealed class ImportFedDatasetCommand : FedCmdlet
     protected override void Process()
     {
         var holdout = ValidationFraction > 0 ? new ValidationHoldout(ValidationFraction, ValidationSeed) : null;
-        ProcessItem(Name, () => WriteObject(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current, Verify, holdout)));
+        ProcessItem(Name, () => Emit(DatasetCatalog.Get(Name).Load(Split.ToLowerInvariant(), FedDevice.Current, Verify, holdout)));
+    }
+
+    private void Emit(FedDataset dataset)
+    {
+        WriteVerbose($"Read {dataset.Name} ({dataset.Split}) from {DataPaths.For(dataset.Name)}{(Verify ? ", every file checked against its pinned SHA-256" : string.Empty)}: " +
+                     $"{dataset.Count:N0} samples of {string.Join("×", dataset.Shape)}, {dataset.ClassCount} classes, on {dataset.Device}.");
+        WriteObject(dataset);
     }
 }

@@ -7,7 +7,7 @@ namespace FedPS.Cmdlets.Commands;
 [OutputType(typeof(FedModel))]
 public sealed class ImportFedModelCommand : LoraModelCmdlet
 {
-    /// <summary>A GPT checkpoint folder (model.safetensors + config.json), e.g. written by Save-FedModel or Hugging Face.</summary>
+    /// <summary>A checkpoint folder (model.safetensors + config.json), e.g. written by Save-FedModel or Hugging Face.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
     [Alias("FullName")]
     public string Path { get; set; } = string.Empty;
@@ -26,6 +26,8 @@ public sealed class ImportFedModelCommand : LoraModelCmdlet
             folder = System.IO.Path.GetDirectoryName(folder)!;
         }
 
-        WriteObject(GptCheckpoint.Load(folder, Lora, Seed));
+        var model = ModelCheckpoint.Load(folder, Lora, Seed);
+        WriteVerbose($"Read {model.Spec} from {folder}: {model.ParameterCount:N0} parameters ({model.TrainableParameterCount:N0} trainable), on {model.Device}.");
+        WriteObject(model);
     }
 }

@@ -26,6 +26,7 @@ public sealed class InstallFedDatasetCommand : FedCmdlet
             var replacing = dataset.IsInstalled && Force;
             if (dataset.IsInstalled && !Force)
             {
+                WriteVerbose($"{dataset.Name} is installed in {dataset.Folder}; nothing to do (-Force reinstalls it).");
                 WriteObject(installer.Install(dataset));
                 return;
             }
@@ -33,7 +34,9 @@ public sealed class InstallFedDatasetCommand : FedCmdlet
             var action = replacing ? "Replace the installed files" : $"Install from {dataset.Source}";
             if (ShouldProcess(dataset.Folder, action))
             {
-                WriteObject(installer.Install(dataset, force: Force));
+                var installed = installer.Install(dataset, force: Force);
+                WriteVerbose($"Installed {installed.Name} from {installed.Source} into {installed.Folder} ({installed.Bytes / 1e6:N1} MB), every file checked against its pinned SHA-256.");
+                WriteObject(installed);
             }
         });
     }

@@ -1,8 +1,9 @@
+using System.Collections;
 using System.Collections.Concurrent;
 using System.Management.Automation;
 using FedPS.Cmdlets.Completion;
+using FedPS.Cmdlets.Formatting;
 using FedPS.Cmdlets.Reporting;
-using FedPS.Core;
 using FedPS.Core.Experiments;
 using FedPS.Core.Simulation;
 
@@ -13,7 +14,9 @@ namespace FedPS.Cmdlets.Commands;
 public sealed class InvokeFedExperimentCommand : FedCmdlet
 {
     private readonly CancellationTokenSource stop = new();
+    private readonly List<PlannedRun> picked = [];
 
+    /// <summary>A YAML file, a hashtable, or runs of a plan (Get-FedExperimentPlan), piped or given.</summary>
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     public object Config { get; set; } = null!;
 
@@ -42,23 +45,73 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
     [Parameter]
     public string? LogDir { get; set; }
 
+    /// <summary>With -LogDir: also log each client's numbers per round (one TensorBoard run per client).</summary>
+    [Parameter]
+    public SwitchParameter LogClients { get; set; }
+
     /// <summary>Checkpoint folder; default &lt;database name&gt;.checkpoints beside the store.</summary>
     [Parameter]
     public string? CheckpointPath { get; set; }
 
-    protected override void Process() => ProcessItem(Config, Run);
-
-    private void Run()
+    protected override void Process()
     {
-        var plan = ConfigParameter.Expand(this, Config, Force);
+        var runs = PlannedRuns(Config);
+        if (runs is not null)
+        {
+            picked.AddRange(runs);
+            return;
+        }
+
+        ProcessItem(Config, () => Run(ConfigParameter.Expand(this, Config, Force)));
+    }
+
+    /// <summary>Runs picked from plans (Get-FedExperimentPlan ... | Where-Object ... | Invoke-FedExperiment): one sweep per experiment.</summary>
+    protected override void End()
+    {
+        foreach (var experiment in picked.GroupBy(r => r.Experiment))
+        {
+            ProcessItem(experiment.Key, () => Run(new ExperimentPlan(experiment.Key, "the pipeline",
+                experiment.DistinctBy(r => r.Key).OrderBy(r => r.Index).ToArray()) { IsWholeSweep = false }));
+        }
+    }
+
+    /// <summary>The planned runs in -Config (one, or a list of them), or null when it is a config.</summary>
+    private static IReadOnlyList<PlannedRun>? PlannedRuns(object config)
+    {
+        var value = config is PSObject ps ? ps.BaseObject : config;
+        var items = value is IEnumerable list and not (string or IDictionary) ? list.Cast<object?>().ToArray() : [value];
+        var runs = items.Select(i => (i is PSObject p ? p.BaseObject : i) as PlannedRun).OfType<PlannedRun>().ToArray();
+        return items.Length > 0 && runs.Length == items.Length ? runs : null;
+    }
+
+    private void Run(ExperimentPlan plan)
+    {
         var database = GetUnresolvedProviderPathFromPSPath(Database);
         var patterns = (Name ?? ["*"]).Select(n => WildcardPattern.Get(n, WildcardOptions.IgnoreCase)).ToArray();
-        var runs = plan.Runs
-            .Where(r => patterns.Any(p => p.IsMatch(r.Name)))
-            .Where(r => ShouldProcess(r.Name, $"Run {r.Rounds} rounds of {r.Strategy} on {r.Dataset}, seed {r.Seed}"))
-            .ToArray();
-        if (runs.Length == 0)
+        var selected = plan.Runs.Where(r => patterns.Any(p => p.IsMatch(r.Name))).ToArray();
+
+        // What the store holds decides what each run needs, so look before announcing anything: with -Resume a
+        // complete run is skipped, not announced as if it ran, and an unfinished one continues where it stopped.
+        var stored = File.Exists(database)
+            ? ResultsStore.OpenExisting(database).ListRuns().ToDictionary(r => r.Key)
+            : new Dictionary<string, StoredRun>();
+        var complete = Resume ? selected.Where(r => stored.GetValueOrDefault(r.Key)?.Status == RunStatus.Complete).ToHashSet() : [];
+        foreach (var run in complete)
         {
+            WriteVerbose($"{run.Name}: already complete in {database}; skipped.");
+        }
+
+        var runs = selected.Where(r => complete.Contains(r) || ShouldProcess(r.Name, Action(r, stored.GetValueOrDefault(r.Key)))).ToArray();
+        if (runs.Length == complete.Count)
+        {
+            // Nothing to run: the runs asked for are complete (written as stored), or were declined (-WhatIf, -Confirm).
+            var view = SweepView.ForRuns(this, plan.Runs.SelectMany(r => r.Parameters));
+            var written = selected.Length == complete.Count && complete.Count > 0 ? ResultsStore.OpenExisting(database).GetRuns() : [];
+            foreach (var run in written.Where(r => complete.Any(c => c.Key == r.Key)))
+            {
+                WriteObject(view.Tag(run));
+            }
+
             return;
         }
 
@@ -71,6 +124,7 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
                 ? Path.ChangeExtension(database, ".checkpoints")
                 : GetUnresolvedProviderPathFromPSPath(CheckpointPath),
             LogDirectory = LogDir is null ? null : GetUnresolvedProviderPathFromPSPath(LogDir),
+            LogClients = LogClients,
         };
         var runner = new ExperimentRunner(store, options);
         runner.CheckStore(plan, runs);
@@ -80,7 +134,7 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
         var scripted = runs.Where(r => r.Spec.Strategy.ThreadAffine).ToArray();
         var pooled = runs.Except(scripted).ToArray();
         using var events = new BlockingCollection<Action>();
-        var observer = new Observer(this, events, runs.Length, runs.Max(r => r.Rounds));
+        var observer = new Observer(this, events, runs.Length, runs.Max(r => r.Rounds), SweepView.ForRuns(this, plan.Runs.SelectMany(r => r.Parameters)), complete);
         if (pooled.Length > 0)
         {
             var work = Task.Run(() =>
@@ -114,8 +168,13 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
 
     protected override void StopProcessing() => stop.Cancel();
 
+    private string Action(PlannedRun run, StoredRun? stored) => stored is { Status: not RunStatus.Complete, LastRound: > 0 } && Resume
+        ? $"Continue from round {stored.LastRound} to round {run.Rounds} ({run.Strategy} on {run.Dataset}, seed {run.Seed})"
+        : $"Run {run.Rounds} rounds of {run.Strategy} on {run.Dataset}, seed {run.Seed}";
+
     /// <summary>Marshals the workers' reports to the pipeline thread; nested progress sweep → run → round.</summary>
-    private sealed class Observer(InvokeFedExperimentCommand cmdlet, BlockingCollection<Action> events, int total, int rounds) : IExperimentObserver
+    private sealed class Observer(InvokeFedExperimentCommand cmdlet, BlockingCollection<Action> events, int total, int rounds,
+        SweepView view, IReadOnlySet<PlannedRun> announcedSkips) : IExperimentObserver
     {
         private const int SweepId = 1;
         private static readonly TimeSpan StepInterval = TimeSpan.FromMilliseconds(250);
@@ -124,10 +183,9 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
 
         public void RunStarted(PlannedRun run, int fromRound) => Post(() =>
         {
-            if (fromRound > 0)
-            {
-                cmdlet.WriteVerbose($"{run.Name}: resuming after round {fromRound}.");
-            }
+            cmdlet.WriteVerbose(fromRound > 0
+                ? $"{run.Name}: resuming after round {fromRound} of {run.Rounds}."
+                : $"{run.Name}: started, {run.Rounds} rounds of {run.Strategy} on {run.Dataset} with {run.Clients} clients, seed {run.Seed}.");
 
             Sweep();
             cmdlet.WriteProgress(RunRecord(run, fromRound));
@@ -160,15 +218,19 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
         public void RunFinished(PlannedRun run, FedRun result, bool skipped) => Post(() =>
         {
             finished++;
-            if (skipped)
+            if (skipped && !announcedSkips.Contains(run))
             {
-                cmdlet.WriteVerbose($"{run.Name}: already complete, skipped.");
+                cmdlet.WriteVerbose($"{run.Name}: completed meanwhile by another process; skipped.");
+            }
+            else if (!skipped)
+            {
+                cmdlet.WriteVerbose(FormattableString.Invariant($"{run.Name}: complete after {result.RoundsCompleted} rounds, test accuracy {result.TestAccuracy:P2}."));
             }
 
             cmdlet.WriteProgress(new ProgressRecord(RoundId(run), "Round", "Done") { ParentActivityId = RunId(run), RecordType = ProgressRecordType.Completed });
             cmdlet.WriteProgress(new ProgressRecord(RunId(run), run.Name, "Done") { ParentActivityId = SweepId, RecordType = ProgressRecordType.Completed });
             Sweep();
-            cmdlet.WriteObject(result);
+            cmdlet.WriteObject(view.Tag(result));
         });
 
         public void RunFailed(PlannedRun run, Exception error) => Post(() =>

@@ -54,6 +54,8 @@ public sealed class InvokeFedGenerateCommand : FedCmdlet
         // Escapes such as "`n" already arrive as newlines; a literal \n in a prompt is taken as one too.
         var text = prompt.Replace("\\n", "\n", StringComparison.Ordinal);
         var module = Server is null ? Model.Module : Server.ModuleFor(ClientId);
-        WriteObject(TextGeneration.Generate(module, tokenizer, config.ContextLength, text, MaxTokens, Temperature, Seed, ClientId));
+        var generated = TextGeneration.Generate(module, tokenizer, config.ContextLength, text, MaxTokens, Temperature, Seed, ClientId);
+        WriteVerbose(FormattableString.Invariant($"Generated {generated.Tokens} token(s) at temperature {Temperature}{(ClientId is { } id ? $" with client {id}'s model" : string.Empty)}, seed {Seed}."));
+        WriteObject(generated);
     });
 }

@@ -21,7 +21,7 @@ public sealed class InvokeFedLocalTrainingCommand : FedCmdlet
     [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
     public ClientAssignment Assignment { get; set; } = null!;
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Assignment, () =>
     {
         var round = FedRound.Of(Assignment.Round);
         progress ??= new RoundProgressWriter(this, round.Number, round.Number);
@@ -45,7 +45,7 @@ public sealed class InvokeFedLocalTrainingCommand : FedCmdlet
         WriteVerbose(FormattableString.Invariant(
             $"Client {update.ClientId} trained {update.Steps} steps in round {round.Number}: loss {update.TrainLoss:F4}, update norm {update.UpdateNorm:G4}."));
         WriteObject(update);
-    }
+    });
 
     protected override void End() => progress?.Complete();
 

@@ -1,5 +1,5 @@
 using System.Management.Automation;
-using FedPS.Core;
+using FedPS.Cmdlets.Formatting;
 using FedPS.Cmdlets.Reporting;
 using FedPS.Core.Simulation;
 
@@ -22,7 +22,8 @@ public sealed class InvokeFedRoundCommand : FedCmdlet
     [ValidateRange(1, int.MaxValue)]
     public int Count { get; set; } = 1;
 
-    protected override void Process()
+    // One server's failure (a diverging client, a failed aggregation, a full disk) does not stop the others in the pipeline.
+    protected override void Process() => ProcessItem(Server, () =>
     {
         var first = Server.Round + 1;
         var last = Server.Round + Count;
@@ -34,19 +35,14 @@ public sealed class InvokeFedRoundCommand : FedCmdlet
                 progress.Round(Server.Round + 1);
                 var result = Server.RunRound(progress, stop.Token);
                 RoundReport.Write(this, result);
-                WriteObject(result);
+                WriteObject(LanguageModelView.Tag(result));
             }
-        }
-        catch (FedPSException ex)
-        {
-            // One server's failure (a diverging client, a failed aggregation) does not stop the others in the pipeline.
-            WriteError(ToErrorRecord(ex));
         }
         finally
         {
             progress.Complete();
         }
-    }
+    });
 
     protected override void StopProcessing() => stop.Cancel();
 }

@@ -20,14 +20,18 @@ public sealed class LimitFedUpdateCommand : FedCmdlet
     [ValidateRange(0.0, double.MaxValue)]
     public double MaxNorm { get; set; }
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Update, () =>
     {
         var clipped = UpdateClipping.Clip(Update, MaxNorm);
         if (!ReferenceEquals(clipped, Update))
         {
             WriteVerbose(FormattableString.Invariant($"Client {Update.ClientId}: update norm {Update.UpdateNorm:G4} clipped to {MaxNorm:G4}."));
         }
+        else
+        {
+            WriteVerbose(FormattableString.Invariant($"Client {Update.ClientId}: update norm {Update.UpdateNorm:G4} is within {MaxNorm:G4}; passed unchanged."));
+        }
 
         WriteObject(clipped);
-    }
+    });
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using FedPS.Cmdlets.Formatting;
 using FedPS.Core;
 using FedPS.Core.Data;
 using FedPS.Core.Simulation;
@@ -38,12 +39,20 @@ public sealed class MeasureFedLossCommand : FedCmdlet
         if (PerClient)
         {
             var test = string.Equals(Split, "Test", StringComparison.OrdinalIgnoreCase);
-            WriteObject(Server.MeasureClients(ClientId, Data, test).ToArray(), enumerateCollection: true);
+            var measured = Server.MeasureClients(ClientId, Data, test).ToArray();
+            WriteVerbose($"Measured {measured.Length} client model(s) of {Server.Name} after round {Server.Round}, each on {(Data is null ? $"its own {(test ? "test" : "training")} data" : Data.ToString())}.");
+            foreach (var measurement in measured)
+            {
+                WriteObject(LanguageModelView.Tag(measurement));
+            }
+
             return;
         }
 
         var data = Data ?? Server.TestData ?? throw new FedPSException(FedErrorKind.InvalidArgument,
             "The server has no test data; pass -Data (e.g. Import-FedDataset mnist -Split test) or -PerClient.", Server);
-        WriteObject(Server.MeasureGlobal(data));
+        var global = Server.MeasureGlobal(data);
+        WriteVerbose(FormattableString.Invariant($"Measured {Server.Name}'s global model after round {Server.Round} on {data}: loss {global.Loss:F4}, accuracy {global.Accuracy:P2}."));
+        WriteObject(LanguageModelView.Tag(global));
     }
 }

@@ -70,11 +70,9 @@ public sealed class NewFedClientCommand : FedCmdlet
             Optimizer = Optimizer ?? OptimizerSpec.Sgd(LearningRate, Momentum),
             MaxGradientNorm = MaxGradientNorm,
         }, OwnOptions);
-        if (client.Stages.Count > 0)
-        {
-            WriteVerbose($"Client {client.Id}: {string.Join("; ", client.Stages.Select(s => $"{s.GetType().Name} ({s})"))}.");
-        }
-
+        WriteVerbose(client.Stages.Count > 0
+            ? $"New {client}; its own stages: {string.Join("; ", client.Stages.Select(s => $"{s.GetType().Name} ({s})"))}."
+            : $"New {client}.");
         WriteObject(client);
     });
 }

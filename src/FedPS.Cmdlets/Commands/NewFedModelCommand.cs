@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using FedPS.Cmdlets.Completion;
+using FedPS.Core;
 using FedPS.Core.Models;
 
 namespace FedPS.Cmdlets.Commands;
@@ -15,12 +16,12 @@ public sealed class NewFedModelCommand : LoraModelCmdlet
     /// <summary>One sample's shape; binds from a dataset's Shape when a dataset is piped in.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("Shape")]
-    public int[] InputShape { get; set; } = [1, 28, 28];
+    public int[]? InputShape { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true)]
     [Alias("ClassCount")]
     [ValidateRange(2, int.MaxValue)]
-    public int Classes { get; set; } = 10;
+    public int? Classes { get; set; }
 
     /// <summary>Hidden layer widths of the Mlp.</summary>
     [Parameter]
@@ -61,12 +62,27 @@ public sealed class NewFedModelCommand : LoraModelCmdlet
         if (architecture == "Gpt")
         {
             var tokenizer = FedPS.Core.Tokenizers.TokenizerCatalog.Get(Tokenizer);
-            var context = ContextLength ?? (MyInvocation.BoundParameters.ContainsKey(nameof(InputShape)) && InputShape.Length == 1 ? InputShape[0] : 64);
+            var context = ContextLength ?? (InputShape is { Length: 1 } ? InputShape[0] : 64);
             var config = new GptConfig(tokenizer.VocabularySize, context, Layers, Heads, Embedding, tokenizer.Name);
-            WriteObject(new FedModel(ModelSpec.ForGpt(config, lora), Seed));
+            Emit(new FedModel(ModelSpec.ForGpt(config, lora), Seed));
             return;
         }
 
-        WriteObject(new FedModel(new ModelSpec(architecture, InputShape, Classes, Hidden) { Lora = lora }, Seed));
+        // The data decides the shape: a guess (MNIST's 1×28×28) would build a model that fails on the first batch.
+        if (InputShape is null || Classes is null)
+        {
+            throw new FedPSException(FedErrorKind.InvalidArgument,
+                $"New-FedModel needs the data's sample shape and class count to build a {architecture}: pipe the dataset in " +
+                $"(Import-FedDataset digits | New-FedModel {architecture}), or give -InputShape and -Classes (e.g. -InputShape 1, 28, 28 -Classes 10).",
+                architecture);
+        }
+
+        Emit(new FedModel(new ModelSpec(architecture, InputShape, Classes.Value, Hidden) { Lora = lora }, Seed));
+    }
+
+    private void Emit(FedModel model)
+    {
+        WriteVerbose($"{model.Spec}: {model.ParameterCount:N0} parameters ({model.TrainableParameterCount:N0} trainable), initialised with seed {model.Seed} on {model.Device}.");
+        WriteObject(model);
     }
 }

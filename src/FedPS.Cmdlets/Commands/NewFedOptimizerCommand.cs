@@ -58,7 +58,7 @@ public sealed class NewFedOptimizerCommand : FedCmdlet
                 $"-Rho, -HessianEvery and -Estimator are Sophia's; the {defaults.Name} optimizer has none of them.", Name);
         }
 
-        WriteObject((defaults with
+        var optimizer = (defaults with
         {
             LearningRate = LearningRate ?? defaults.LearningRate,
             Momentum = Momentum,
@@ -69,6 +69,8 @@ public sealed class NewFedOptimizerCommand : FedCmdlet
             Rho = Rho ?? defaults.Rho,
             HessianEvery = HessianEvery ?? defaults.HessianEvery,
             Estimator = Estimator ?? defaults.Estimator,
-        }).Validated());
+        }).Validated();
+        WriteVerbose($"Local optimizer {optimizer}.");
+        WriteObject(optimizer);
     }
 }

@@ -45,7 +45,9 @@ public sealed class NewFedStrategyCommand : FedCmdlet, IDynamicParameters
         return knobs;
     }
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Name, Create);
+
+    private void Create()
     {
         var definition = StrategyCatalog.Get(Name);
         if (UnknownArguments is { Length: > 0 } unknown)

@@ -20,7 +20,9 @@ public sealed class RegisterFedStrategyCommand : FedCmdlet
     [Parameter]
     public string? Summary { get; set; }
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Type, Register);
+
+    private void Register()
     {
         if (!typeof(FederatedStrategy).IsAssignableFrom(Type) || Type.IsAbstract)
         {

@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using FedPS.Core;
 using FedPS.Core.Models;
 using FedPS.Core.Simulation;
 
@@ -22,28 +21,37 @@ public sealed class SaveFedModelCommand : FedCmdlet
     [Parameter(ParameterSetName = ServerSet)]
     public int? ClientId { get; set; }
 
-    /// <summary>The checkpoint folder (model.safetensors + config.json, Hugging Face's GPT-2 layout).</summary>
+    /// <summary>The checkpoint folder (model.safetensors + config.json).</summary>
     [Parameter(Mandatory = true, Position = 0)]
     public string Path { get; set; } = string.Empty;
+
+    /// <summary>Keep an existing checkpoint in the folder: refuse instead of replacing it.</summary>
+    [Parameter]
+    public SwitchParameter NoClobber { get; set; }
+
+    /// <summary>Replace a checkpoint even when its files are read-only.</summary>
+    [Parameter]
+    public SwitchParameter Force { get; set; }
 
     protected override void Process() => ProcessItem(Path, Save);
 
     private void Save()
     {
         var model = Model ?? Server.Model;
-        var config = model.Spec.Gpt ?? throw new FedPSException(FedErrorKind.InvalidArgument,
-            $"Save-FedModel writes GPT checkpoints; a {model.Architecture} model has no GPT-2 layout.", model);
         var folder = GetUnresolvedProviderPathFromPSPath(Path);
-        var weightsFile = System.IO.Path.Combine(folder, GptCheckpoint.WeightsFile);
-        var action = File.Exists(weightsFile) ? "Overwrite the GPT checkpoint" : "Write a GPT checkpoint";
-        if (!ShouldProcess(folder, action))
+        var weightsFile = System.IO.Path.Combine(folder, ModelCheckpoint.WeightsFile);
+        OutputFile.Check(weightsFile, NoClobber, Force);
+        var what = Server is null ? $"the {model.Architecture} model" : ClientId is { } id ? $"client {id}'s {model.Architecture} model of {Server.Name}" : $"the global {model.Architecture} model of {Server.Name}";
+        if (!ShouldProcess(folder, File.Exists(weightsFile) ? $"Replace the checkpoint with {what}" : $"Write a checkpoint of {what}"))
         {
             return;
         }
 
+        OutputFile.Prepare(weightsFile, Force);
         var module = Server is null ? model.Module : Server.ModuleFor(ClientId);
         var weights = module.named_parameters().ToDictionary(p => p.name, p => (TorchSharp.torch.Tensor)p.parameter);
-        GptCheckpoint.Save(folder, weights, config, model.Spec.Lora);
+        ModelCheckpoint.Save(folder, model.Spec, weights);
+        WriteVerbose($"Wrote {what} ({model.Spec}) to {folder}: {ModelCheckpoint.WeightsFile} and {ModelCheckpoint.ConfigFile}.");
         WriteObject(new FileInfo(weightsFile));
     }
 }

@@ -16,5 +16,10 @@ public sealed class SetFedDeviceCommand : FedCmdlet
     [ValidateRange(1, 1024)]
     public int? Threads { get; set; }
 
-    protected override void Process() => ProcessItem(Name, () => WriteObject(FedDevice.Set(Name, Threads)));
+    protected override void Process() => ProcessItem(Name, () =>
+    {
+        var device = FedDevice.Set(Name, Threads);
+        WriteVerbose($"New datasets and models go to {device.Name}; torch uses {device.Threads} CPU thread(s).");
+        WriteObject(device);
+    });
 }

@@ -69,15 +69,21 @@ public sealed class SplitFedDatasetCommand : FedCmdlet
                 ShardsSet => new ShardPartitioner(Shards),
                 _ => new IidPartitioner(),
             };
-            WriteObject(FedClientData.Split(InputObject, partitioner, Clients, Seed), enumerateCollection: true);
+            Emit(FedClientData.Split(InputObject, partitioner, Clients, Seed), $"{InputObject} into {Clients} clients");
         });
+    }
+
+    private void Emit(IReadOnlyList<FedClientData> clients, string what)
+    {
+        WriteVerbose($"Split {what} ({clients[0].Partition}, seed {Seed}): {clients.Min(c => c.Count):N0} to {clients.Max(c => c.Count):N0} samples per client.");
+        WriteObject(clients, enumerateCollection: true);
     }
 
     protected override void End()
     {
         if (ByTask)
         {
-            WriteObject(FedClientData.ByTask(tasks, ClientsPerTask, Seed), enumerateCollection: true);
+            Emit(FedClientData.ByTask(tasks, ClientsPerTask, Seed), $"{tasks.Count} tasks into {ClientsPerTask} client(s) each");
         }
     }
 }

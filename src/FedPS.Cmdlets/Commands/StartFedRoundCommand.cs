@@ -19,12 +19,12 @@ public sealed class StartFedRoundCommand : FedCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
-    protected override void Process()
+    protected override void Process() => ProcessItem(Server, () =>
     {
         var round = Server.StartRound(replaceOpen: Force);
         var details = round.Assignments.Select(a => a.Detail).Where(d => d.Length > 0).Distinct().ToArray();
         WriteVerbose($"{Server.Name} round {round.Number}: sampled clients {string.Join(", ", round.Assignments.Select(a => a.ClientId))}; " +
                      $"{Server.Strategy.Name} configured them{(details.Length == 0 ? " for plain local training" : ": " + string.Join("; ", details))}.");
         WriteObject(round.Assignments, enumerateCollection: true);
-    }
+    });
 }

@@ -41,11 +41,14 @@ public sealed class FedDataset
 
     public string Device => Features.device.ToString();
 
+    [Newtonsoft.Json.JsonIgnore]
     public Tensor Features { get; }
 
+    [Newtonsoft.Json.JsonIgnore]
     public Tensor Labels { get; }
 
     /// <summary>The labels as a host array (read once, for partitioning and histograms).</summary>
+    [Newtonsoft.Json.JsonIgnore]
     public IReadOnlyList<int> LabelArray =>
         labelArray ??= Labels.cpu().to_type(ScalarType.Int32).data<int>().ToArray();
 

@@ -45,6 +45,10 @@ public sealed class ExperimentConfig
 
     public IReadOnlyList<SweepAxis> Axes { get; }
 
+    /// <summary>Every value of every swept setting (seeds aside), as (label, text): what tells the runs apart.</summary>
+    public IEnumerable<KeyValuePair<string, string>> SweptValues =>
+        Axes.Where(a => a.Path != SeedKey).SelectMany(a => a.Values.Select(v => KeyValuePair.Create(a.Label, Text(v))));
+
     /// <summary>The number of runs the sweep expands to (long.MaxValue when that overflows).</summary>
     public long RunCount => Axes.Aggregate(1L, (n, a) => n > long.MaxValue / Math.Max(1, a.Values.Count) ? long.MaxValue : n * a.Values.Count);
 
@@ -384,7 +388,14 @@ public sealed class ExperimentConfig
 public sealed record SweepAxis(string Path, string Label, YamlNode Key, IReadOnlyList<YamlNode> Values);
 
 /// <summary>The expanded runs of an experiment, in order (the first axis varies slowest, seeds fastest).</summary>
-public sealed record ExperimentPlan(string Name, string Source, IReadOnlyList<PlannedRun> Runs);
+public sealed record ExperimentPlan(string Name, string Source, IReadOnlyList<PlannedRun> Runs)
+{
+    /// <summary>
+    /// False for runs picked from a plan (piped from Get-FedExperimentPlan): the rest of their sweep is unknown, so
+    /// the store's other runs of the experiment are not judged against it.
+    /// </summary>
+    public bool IsWholeSweep { get; init; } = true;
+}
 
 /// <summary>One run of a sweep, resolved and validated; <see cref="Key"/> identifies it across resumes (a hash of its config).</summary>
 public sealed record PlannedRun(int Index, string Key, string Name, RunSpec Spec, IReadOnlyDictionary<string, string> Parameters, string ConfigJson)

@@ -25,6 +25,9 @@ public sealed record ExperimentOptions
 
     /// <summary>If set, each run writes TensorBoard event files into a subfolder named after it.</summary>
     public string? LogDirectory { get; init; }
+
+    /// <summary>With <see cref="LogDirectory"/>: also each client's numbers per round, one TensorBoard run per client.</summary>
+    public bool LogClients { get; init; }
 }
 
 /// <summary>What the runner reports while it works; called from worker threads.</summary>
@@ -138,7 +141,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
             }
         }
 
-        if (options.Resume)
+        if (options.Resume && plan.IsWholeSweep)
         {
             var keys = plan.Runs.Select(r => r.Key).ToHashSet();
             var stranger = stored.FirstOrDefault(r => r.Status != RunStatus.Complete && !keys.Contains(r.Key));
@@ -232,7 +235,8 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
 
         store.TrimRounds(claimed.Id, server.Round);
         observer.RunStarted(run, server.Round);
-        var log = options.LogDirectory is null ? null : new TensorBoardLog(Path.Combine(options.LogDirectory, run.Name.Replace('/', '_')));
+        var log = options.LogDirectory is null ? null : new TensorBoardLog(Path.Combine(options.LogDirectory, run.Name.Replace('/', '_')), options.LogClients);
+        using var session = log?.Start(run, cancel);
         var progress = new StepProgress(step => observer.LocalStep(run, step));
         while (server.Round < spec.Rounds)
         {
@@ -253,6 +257,7 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
             observer.RoundCompleted(run, result);
         }
 
+        session?.Complete();
         store.Finish(claimed.Id, RunStatus.Complete, Checkpoint.Fingerprint(server.Strategy.Global.Values));
         observer.RunFinished(run, store.GetRuns(key: run.Key).Single(), skipped: false);
     }

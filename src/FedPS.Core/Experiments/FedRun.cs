@@ -5,7 +5,11 @@ namespace FedPS.Core.Experiments;
 /// <summary>A run in the results store: what it was (resolved config, swept values), how far it got, and its rounds.</summary>
 public sealed record FedRun
 {
+    /// <summary>The run's row in the store (the <c>run_id</c> of its rounds).</summary>
     public required long Id { get; init; }
+
+    /// <summary>The run's 1-based index in the plan of its sweep: the Index Get-FedExperimentPlan shows for it.</summary>
+    public int Index { get; init; }
 
     /// <summary>Identifies the run across resumes: a hash of its resolved config.</summary>
     public required string Key { get; init; }

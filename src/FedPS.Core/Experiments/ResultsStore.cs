@@ -15,7 +15,7 @@ namespace FedPS.Core.Experiments;
 /// </summary>
 public sealed class ResultsStore
 {
-    public const int SchemaVersion = 2;
+    public const int SchemaVersion = 3;
 
     /// <summary>"FedP": the SQLite header's application id of a FedPS store.</summary>
     public const int ApplicationId = 0x46656450;
@@ -41,7 +41,8 @@ public sealed class ResultsStore
             completed_utc TEXT,
             parameters_sha256 TEXT,
             error TEXT,
-            owner TEXT);
+            owner TEXT,
+            plan_index INTEGER NOT NULL DEFAULT 0);
         CREATE TABLE IF NOT EXISTS rounds (
             run_id INTEGER NOT NULL REFERENCES runs(id),
             round INTEGER NOT NULL,
@@ -67,11 +68,22 @@ public sealed class ResultsStore
             PRIMARY KEY (run_id, round, client_id));
         """;
 
-    // Version 1 had no owner column.
+    // Version 1 had no owner column; versions 1 and 2 no plan index.
     private const string MigrateFrom1 = "ALTER TABLE runs ADD COLUMN owner TEXT;";
 
+    // Stores before version 3 registered a sweep's runs in plan order (version 1: as they finished), so the best
+    // plan index an old run can get is its place among its experiment's runs in the order they were stored.
+    private const string MigrateFrom2 = """
+        ALTER TABLE runs ADD COLUMN plan_index INTEGER NOT NULL DEFAULT 0;
+        UPDATE runs SET plan_index = (SELECT COUNT(*) FROM runs AS earlier WHERE earlier.experiment = runs.experiment AND earlier.id <= runs.id);
+        """;
+
     private const string StoredColumns =
-        "id, key, name, status, (SELECT COALESCE(MAX(round), 0) FROM rounds WHERE run_id = runs.id), config, owner";
+        "id, key, name, status, (SELECT COALESCE(MAX(round), 0) FROM rounds WHERE run_id = runs.id), config, owner, experiment, plan_index";
+
+    // A store's runs in the order their sweeps planned them: experiments in the order they were first stored, then
+    // each experiment's runs by their index in its plan.
+    private const string PlanOrder = "(SELECT MIN(first.id) FROM runs AS first WHERE first.experiment = runs.experiment), plan_index, id";
 
     private readonly string connectionString;
     private readonly SqliteOpenMode mode;
@@ -113,7 +125,7 @@ public sealed class ResultsStore
             var version = creator.CheckIdentity(connection, transaction, allowEmpty: true);
             if (version < SchemaVersion)
             {
-                Run(connection, transaction, (version == 0 ? Schema : MigrateFrom1) +
+                Run(connection, transaction, (version switch { 0 => Schema, 1 => MigrateFrom1 + MigrateFrom2, _ => MigrateFrom2 }) +
                     $"PRAGMA user_version = {SchemaVersion}; PRAGMA application_id = {ApplicationId};");
             }
 
@@ -144,6 +156,9 @@ public sealed class ResultsStore
     /// <summary>The stored runs of an experiment, without their rounds.</summary>
     public IReadOnlyList<StoredRun> RunsOf(string experiment) => Execute(connection =>
         Stored(connection, null, "experiment = $experiment", ("$experiment", experiment)));
+
+    /// <summary>Every stored run, without its rounds, in plan order: a quick listing (tab completion, -WhatIf).</summary>
+    public IReadOnlyList<StoredRun> ListRuns() => Execute(connection => Stored(connection, null, "1 = 1"));
 
     /// <summary>
     /// Registers the runs of a sweep as planned, in one transaction with <paramref name="check"/> (which sees the
@@ -360,10 +375,10 @@ public sealed class ResultsStore
         var runs = new List<FedRun>();
         using (var command = connection.CreateCommand())
         {
-            command.CommandText = """
+            command.CommandText = $"""
                 SELECT id, key, name, experiment, dataset, strategy, seed, parameters, config, status, rounds_planned,
-                       created_utc, completed_utc, parameters_sha256, error
-                FROM runs WHERE ($experiment IS NULL OR experiment = $experiment) AND ($key IS NULL OR key = $key) ORDER BY id
+                       created_utc, completed_utc, parameters_sha256, error, plan_index
+                FROM runs WHERE ($experiment IS NULL OR experiment = $experiment) AND ($key IS NULL OR key = $key) ORDER BY {PlanOrder}
                 """;
             Bind(command);
             using var reader = command.ExecuteReader();
@@ -373,6 +388,7 @@ public sealed class ResultsStore
                 runs.Add(new FedRun
                 {
                     Id = id,
+                    Index = reader.GetInt32(15),
                     Key = reader.GetString(1),
                     Name = reader.GetString(2),
                     Experiment = reader.GetString(3),
@@ -471,7 +487,7 @@ public sealed class ResultsStore
     private static IReadOnlyList<StoredRun> Stored(SqliteConnection connection, SqliteTransaction? transaction, string where,
         params (string Name, object Value)[] parameters)
     {
-        using var command = Command(connection, transaction, $"SELECT {StoredColumns} FROM runs WHERE {where} ORDER BY id");
+        using var command = Command(connection, transaction, $"SELECT {StoredColumns} FROM runs WHERE {where} ORDER BY {PlanOrder}");
         foreach (var (name, value) in parameters)
         {
             command.Parameters.AddWithValue(name, value);
@@ -482,7 +498,11 @@ public sealed class ResultsStore
         while (reader.Read())
         {
             runs.Add(new StoredRun(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), RunStates.Parse(reader.GetString(3)),
-                reader.GetInt32(4), reader.GetString(5), RunOwner.Parse(reader.IsDBNull(6) ? null : reader.GetString(6))));
+                reader.GetInt32(4), reader.GetString(5), RunOwner.Parse(reader.IsDBNull(6) ? null : reader.GetString(6)))
+            {
+                Experiment = reader.GetString(7),
+                Index = reader.GetInt32(8),
+            });
         }
 
         return runs;
@@ -493,8 +513,8 @@ public sealed class ResultsStore
     {
         var now = Now();
         using var insert = Command(connection, transaction, """
-            INSERT INTO runs (key, name, experiment, dataset, strategy, seed, parameters, config, status, rounds_planned, created_utc, updated_utc)
-            VALUES ($key, $name, $experiment, $dataset, $strategy, $seed, $parameters, $config, $status, $rounds, $now, $now)
+            INSERT INTO runs (key, name, experiment, dataset, strategy, seed, parameters, config, status, rounds_planned, created_utc, updated_utc, plan_index)
+            VALUES ($key, $name, $experiment, $dataset, $strategy, $seed, $parameters, $config, $status, $rounds, $now, $now, $index)
             ON CONFLICT(key) DO NOTHING;
             """);
         insert.Parameters.AddWithValue("$key", run.Key);
@@ -508,6 +528,7 @@ public sealed class ResultsStore
         insert.Parameters.AddWithValue("$status", RunStatus.Planned.ToText());
         insert.Parameters.AddWithValue("$rounds", run.Rounds);
         insert.Parameters.AddWithValue("$now", now);
+        insert.Parameters.AddWithValue("$index", run.Index);
         insert.ExecuteNonQuery();
     }
 
@@ -579,7 +600,13 @@ public sealed class ResultsStore
 }
 
 /// <summary>A run's row as the runner needs it: id, key, name, status, last stored round, resolved config and owner.</summary>
-public sealed record StoredRun(long Id, string Key, string Name, RunStatus Status, int LastRound, string Config, RunOwner? Owner);
+public sealed record StoredRun(long Id, string Key, string Name, RunStatus Status, int LastRound, string Config, RunOwner? Owner)
+{
+    public string Experiment { get; init; } = string.Empty;
+
+    /// <summary>The run's 1-based index in the plan of its sweep.</summary>
+    public int Index { get; init; }
+}
 
 /// <summary>What <see cref="ResultsStore.Claim"/> got: the run, or why not.</summary>
 public abstract record RunClaim

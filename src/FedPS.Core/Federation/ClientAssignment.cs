@@ -19,9 +19,13 @@ public sealed class ClientAssignment
         Start = start;
     }
 
+    [Newtonsoft.Json.JsonIgnore]
     public RoundContext Round { get; }
 
     public FedClient Client { get; }
+
+    /// <summary>The number of the round it belongs to.</summary>
+    public int RoundNumber => Round.Number;
 
     public int ClientId => Client.Id;
 
@@ -31,9 +35,11 @@ public sealed class ClientAssignment
     public ParameterSet Start { get; }
 
     /// <summary>A term added to each minibatch loss, from the network being trained (e.g. FedProx's μ/2·‖θ − θ₀‖²).</summary>
+    [Newtonsoft.Json.JsonIgnore]
     public Func<nn.Module<Tensor, Tensor>, Tensor>? Penalty { get; init; }
 
     /// <summary>The per-step update rule; null uses a fresh optimizer from the client's own spec.</summary>
+    [Newtonsoft.Json.JsonIgnore]
     public Func<LocalUpdateContext, ILocalUpdate>? UpdateRule { get; init; }
 
     /// <summary>Local steps this round; null uses the client's budget (its steps or epochs).</summary>
@@ -57,6 +63,7 @@ public sealed class ClientAssignment
     /// clients that finished training when the round completes (<see cref="FederatedStrategy.CompleteRound"/>); the
     /// round disposes the rest, and all of it when the round is abandoned.
     /// </summary>
+    [Newtonsoft.Json.JsonIgnore]
     public IDisposable? ClientState { get; init; }
 
     /// <summary>What the strategy adds to plain local training, for display (e.g. "proximal μ=0.01").</summary>

@@ -32,6 +32,7 @@ public sealed class ClientUpdate : IDisposable
     public int SampleCount { get; }
 
     /// <summary>The round it was trained in (null for an update built by hand).</summary>
+    [Newtonsoft.Json.JsonIgnore]
     public RoundContext? Round { get; }
 
     public int? RoundNumber => Round?.Number;
@@ -143,4 +144,7 @@ public enum FailureReason
 }
 
 /// <summary>A sampled client whose update the strategy does not get, and why (Flower's failures).</summary>
-public sealed record ClientFailure(int ClientId, FailureReason Reason, string Message);
+public sealed record ClientFailure(int ClientId, FailureReason Reason, string Message)
+{
+    public override string ToString() => $"client {ClientId} ({Reason})";
+}

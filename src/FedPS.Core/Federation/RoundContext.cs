@@ -45,6 +45,7 @@ public sealed class RoundContext : IDisposable
     /// <summary>How many clients the round sampled, available or not.</summary>
     public int SampledCount => Sampled.Count + Unavailable.Count;
 
+    [Newtonsoft.Json.JsonIgnore]
     public CancellationToken Cancel { get; }
 
     /// <summary>False once the round was completed or abandoned: strategy-owned tensors it referenced may be gone.</summary>

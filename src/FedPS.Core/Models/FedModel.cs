@@ -48,6 +48,7 @@ public sealed class FedModel
 
     public int Seed { get; }
 
+    [Newtonsoft.Json.JsonIgnore]
     public nn.Module<Tensor, Tensor> Module { get; }
 
     public long ParameterCount => Module.parameters().Sum(p => p.numel());
@@ -110,6 +111,7 @@ public sealed class FedModel
     public string? Lora => Spec.Lora?.ToString();
 
     /// <summary>The current weights by parameter name (views, not copies).</summary>
+    [Newtonsoft.Json.JsonIgnore]
     public IReadOnlyDictionary<string, Tensor> Weights => Module.named_parameters().ToDictionary(p => p.name, p => (Tensor)p.parameter);
 
     public override string ToString() => $"{Architecture} ({ParameterCount:N0} parameters)";

@@ -12,24 +12,17 @@ namespace FedPS.Core.Models;
 /// </summary>
 public static class GptCheckpoint
 {
-    public const string WeightsFile = "model.safetensors";
-    public const string ConfigFile = "config.json";
-
-    private const int MaxConfigBytes = 1 << 20;
+    public const string WeightsFile = ModelCheckpoint.WeightsFile;
+    public const string ConfigFile = ModelCheckpoint.ConfigFile;
 
     /// <summary>Writes the weights (LoRA adapters merged in) and the config into <paramref name="folder"/>.</summary>
     public static void Save(string folder, IReadOnlyDictionary<string, Tensor> weights, GptConfig config, LoraSpec? lora)
     {
-        if (File.Exists(folder))
-        {
-            throw new FedPSException(FedErrorKind.InvalidArgument, $"Cannot write a checkpoint folder at '{folder}': it is a file.", folder);
-        }
-
-        FileWrites.Guard(folder, () => Directory.CreateDirectory(folder));
+        ModelCheckpoint.CreateFolder(folder);
         var exported = Gpt2Layout.Export(weights, config, lora);
         try
         {
-            FileWrites.Replace(Path.Combine(folder, WeightsFile), temp =>
+            FileWrites.Replace(Path.Combine(folder, ModelCheckpoint.WeightsFile), temp =>
             {
                 using var file = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None);
                 SafetensorsFile.Write(file, exported.Select(p => (p.Key, p.Value)).ToArray(), new Dictionary<string, string> { ["format"] = "pt" });
@@ -53,27 +46,16 @@ public static class GptCheckpoint
             ["n_head"] = config.Heads,
             ["fedps_tokenizer"] = config.Tokenizer,
         };
-        FileWrites.Replace(Path.Combine(folder, ConfigFile), temp => File.WriteAllText(temp, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true })));
+        ModelCheckpoint.WriteConfig(folder, json);
     }
 
     /// <summary>Reads config.json (GPT-2's keys; the tokenizer defaults to Gpt2 for a Hugging Face folder).</summary>
-    public static GptConfig ReadConfig(string folder)
+    public static GptConfig ReadConfig(string folder) => ReadConfig(ModelCheckpoint.ReadConfig(folder), Path.Combine(folder, ConfigFile));
+
+    internal static GptConfig ReadConfig(JsonObject json, string path)
     {
-        var path = Path.Combine(folder, ConfigFile);
-        if (!File.Exists(path))
-        {
-            throw new FedPSException(FedErrorKind.ObjectNotFound, $"'{folder}' is not a GPT checkpoint folder: '{path}' is missing.", path);
-        }
-
-        if (new FileInfo(path).Length > MaxConfigBytes)
-        {
-            throw new FedPSException(FedErrorKind.LimitExceeded, $"'{path}' has more than {MaxConfigBytes:N0} bytes; a GPT config.json has a few hundred.", path);
-        }
-
         try
         {
-            var json = JsonNode.Parse(File.ReadAllText(path)) as JsonObject
-                ?? throw new FedPSException(FedErrorKind.InvalidData, $"'{path}' is not a JSON object of GPT-2 settings.", path);
             int Read(string key) => json[key]?.GetValue<int>()
                 ?? throw new FedPSException(FedErrorKind.InvalidData, $"'{path}' has no '{key}'.", path);
             return new GptConfig(Read("vocab_size"), Read("n_positions"), Read("n_layer"), Read("n_head"), Read("n_embd"),
@@ -86,20 +68,15 @@ public static class GptCheckpoint
     }
 
     /// <summary>Loads a checkpoint folder as a model, adding fresh LoRA adapters (seeded) when <paramref name="lora"/> is given.</summary>
-    public static FedModel Load(string folder, LoraSpec? lora, int seed)
-    {
-        var config = ReadConfig(folder);
-        var spec = ModelSpec.ForGpt(config, lora).Validated(); // a config too large for memory is refused before reading weights
-        var path = Path.Combine(folder, WeightsFile);
-        if (!File.Exists(path))
-        {
-            throw new FedPSException(FedErrorKind.ObjectNotFound, $"'{folder}' is not a GPT checkpoint folder: '{path}' is missing.", path);
-        }
+    public static FedModel Load(string folder, LoraSpec? lora, int seed) => Load(folder, ReadConfig(folder), lora, seed);
 
-        var checkpoint = SafetensorsFile.Load(path);
+    internal static FedModel Load(string folder, GptConfig config, LoraSpec? lora, int seed)
+    {
+        var spec = ModelSpec.ForGpt(config, lora).Validated(); // a config too large for memory is refused before reading weights
+        var checkpoint = ModelCheckpoint.ReadWeights(folder);
         try
         {
-            var weights = Gpt2Layout.Import(checkpoint, config, path);
+            var weights = Gpt2Layout.Import(checkpoint, config, Path.Combine(folder, WeightsFile));
             try
             {
                 return new FedModel(spec, seed, weights);

@@ -38,6 +38,14 @@ public sealed record ModelSpec(string Architecture, int[] InputShape, int Classe
 
     public static string Canonical(string architecture) => ArchitectureCatalog.Canonical(architecture);
 
+    /// <summary>What the spec builds, in one line: "Mlp 1×8×8 → 10 classes, hidden 200, 200".</summary>
+    public override string ToString() => Architecture switch
+    {
+        "Gpt" when Gpt is not null => $"Gpt {Gpt}{(Lora is null ? string.Empty : $", {Lora}")}",
+        "Mlp" => $"Mlp {Describe(InputShape)} → {Classes} classes, hidden {(HiddenSizes.Length == 0 ? "none" : string.Join(", ", HiddenSizes))}",
+        _ => $"{Architecture} {Describe(InputShape)} → {Classes} classes",
+    };
+
     /// <summary>
     /// Checks the spec can be built, before anything is allocated: sizes in range, and a parameter count (computed
     /// without overflow) whose float32 weights fit in the memory available to the process.

@@ -10,15 +10,25 @@ namespace FedPS.Core.Models;
 /// </summary>
 public sealed class ParameterSet : IDisposable
 {
+    private readonly IReadOnlyList<(string Name, Tensor Value)> tensors;
+    private bool released;
+
     public ParameterSet(IReadOnlyList<(string Name, Tensor Value)> tensors)
     {
-        Tensors = tensors;
+        this.tensors = tensors;
     }
 
-    public IReadOnlyList<(string Name, Tensor Value)> Tensors { get; }
+    /// <summary>The named tensors; a set already released (its round completed) says so instead of handing out freed tensors.</summary>
+    [Newtonsoft.Json.JsonIgnore]
+    public IReadOnlyList<(string Name, Tensor Value)> Tensors => released
+        ? throw new FedPSException(FedErrorKind.InvalidOperation,
+            $"These {tensors.Count} tensors were released when the round they belong to completed (or their owner was disposed); " +
+            "use the round's result or the server's global parameters instead.", this)
+        : tensors;
 
     public IEnumerable<string> Names => Tensors.Select(t => t.Name);
 
+    [Newtonsoft.Json.JsonIgnore]
     public IEnumerable<Tensor> Values => Tensors.Select(t => t.Value);
 
     /// <summary>The tensors with their shapes and first values, for display (<c>$set.Entries</c>).</summary>
@@ -180,12 +190,14 @@ public sealed class ParameterSet : IDisposable
         return null;
     }
 
-    public override string ToString() =>
-        string.Create(CultureInfo.InvariantCulture, $"{Tensors.Count} tensors, {ElementCount:N0} values");
+    public override string ToString() => released
+        ? string.Create(CultureInfo.InvariantCulture, $"{tensors.Count} tensors, released")
+        : string.Create(CultureInfo.InvariantCulture, $"{tensors.Count} tensors, {ElementCount:N0} values");
 
     public void Dispose()
     {
-        foreach (var (_, value) in Tensors)
+        released = true;
+        foreach (var (_, value) in tensors)
         {
             value.Dispose();
         }
@@ -193,7 +205,7 @@ public sealed class ParameterSet : IDisposable
 }
 
 /// <summary>One named tensor of a <see cref="ParameterSet"/>, as PowerShell lists and formats it.</summary>
-public sealed record ParameterTensor(string Name, Tensor Value)
+public sealed record ParameterTensor(string Name, [property: Newtonsoft.Json.JsonIgnore] Tensor Value)
 {
     public string Shape => Value.shape.Length == 0 ? "scalar" : string.Join("×", Value.shape);
 

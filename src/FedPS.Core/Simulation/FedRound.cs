@@ -50,10 +50,12 @@ public sealed class FedRound : IDisposable
         Rounds.AddOrUpdate(context, this);
     }
 
+    [Newtonsoft.Json.JsonIgnore]
     public FedServer Server => server;
 
     public int Number => Context.Number;
 
+    [Newtonsoft.Json.JsonIgnore]
     public RoundContext Context { get; }
 
     public IReadOnlyList<ClientAssignment> Assignments { get; }
@@ -207,6 +209,7 @@ public sealed class FedRound : IDisposable
                 Metrics = accepted.SelectMany(r => r.Metrics).GroupBy(m => m.Key).Select(g => KeyValuePair.Create(g.Key, g.Average(m => m.Value)))
                     .Concat(stageMetrics).ToDictionary(),
                 ClientResults = [.. accepted],
+                IsLanguageModel = server.Model.Spec.Gpt is not null,
             };
             server.Record(result);
             Status = RoundStatus.Completed;

@@ -230,7 +230,7 @@ public sealed class FedServer : IDisposable
     {
         Model.EnsureAccepts(data);
         var e = Strategy.Evaluate(Evaluator, data);
-        return new LossMeasurement("Global", null, data.Name, e.Samples, e.Loss, e.Accuracy, Round);
+        return new LossMeasurement("Global", null, data.Name, e.Samples, e.Loss, e.Accuracy, Round) { IsLanguageModel = Model.Spec.Gpt is not null };
     }
 
     /// <summary>
@@ -253,7 +253,7 @@ public sealed class FedServer : IDisposable
                     $"Client {client.Id} has no test data of its own (clients made with Split-FedDataset -ByTask have).", client.Id)
                 : client.Data.Data);
             var e = Evaluator.Evaluate(Strategy.ParametersFor(client.Id), target);
-            yield return new LossMeasurement("Client", client.Id, target.Name, e.Samples, e.Loss, e.Accuracy, Round);
+            yield return new LossMeasurement("Client", client.Id, target.Name, e.Samples, e.Loss, e.Accuracy, Round) { IsLanguageModel = Model.Spec.Gpt is not null };
         }
     }
 

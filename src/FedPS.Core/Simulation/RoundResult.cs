@@ -28,8 +28,11 @@ public sealed record RoundResult
 
     public required double TestAccuracy { get; init; }
 
-    /// <summary>exp(TestLoss): for a language model, the per-token perplexity.</summary>
-    public double TestPerplexity => Math.Exp(TestLoss);
+    /// <summary>True for a language model (a Gpt): its losses are per token, and its perplexity means something.</summary>
+    public bool IsLanguageModel { get; init; }
+
+    /// <summary>exp(TestLoss), a language model's per-token perplexity; NaN for a classifier.</summary>
+    public double TestPerplexity => IsLanguageModel ? Math.Exp(TestLoss) : double.NaN;
 
     public required long BytesUp { get; init; }
 
@@ -49,6 +52,9 @@ public sealed record RoundResult
 
     /// <summary>What each aggregated client did this round.</summary>
     public IReadOnlyList<ClientRoundResult> ClientResults { get; init; } = [];
+
+    public override string ToString() => FormattableString.Invariant(
+        $"{(Server.Length == 0 ? string.Empty : Server + " ")}round {Round} ({Strategy}): train loss {TrainLoss:F4}, test accuracy {TestAccuracy:P2}");
 }
 
 /// <summary>One client's part of a round: its local training loss, steps and traffic.</summary>
@@ -71,6 +77,8 @@ public sealed record ClientRoundResult
 
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = new Dictionary<string, double>();
 
+    public override string ToString() => FormattableString.Invariant($"client {ClientId}: {Samples} samples, {Steps} steps, loss {TrainLoss:F4}");
+
     public static ClientRoundResult From(ClientUpdate update) => new()
     {
         ClientId = update.ClientId,
@@ -87,8 +95,11 @@ public sealed record ClientRoundResult
 /// <summary>A loss measured on some data: of the global model, or of one client's data.</summary>
 public sealed record LossMeasurement(string Scope, int? ClientId, string Data, int Samples, double Loss, double Accuracy, int Round)
 {
-    /// <summary>exp(Loss): for a language model, the per-token perplexity.</summary>
-    public double Perplexity => Math.Exp(Loss);
+    /// <summary>True for a language model (a Gpt): its loss is per token, and its perplexity means something.</summary>
+    public bool IsLanguageModel { get; init; }
+
+    /// <summary>exp(Loss), a language model's per-token perplexity; NaN for a classifier.</summary>
+    public double Perplexity => IsLanguageModel ? Math.Exp(Loss) : double.NaN;
 }
 
 /// <summary>Progress inside a round: which client is training and how far it is.</summary>

@@ -197,6 +197,40 @@ public sealed class ResultsStoreTests : IDisposable
     }
 
     [Fact]
+    public void A_version_2_store_is_upgraded_and_gives_its_runs_plan_indexes_in_the_order_they_were_stored()
+    {
+        var path = Path.Combine(folder, "v2.sqlite");
+        ResultsStore.Open(path);
+        Sql(path, """
+            ALTER TABLE runs DROP COLUMN plan_index;
+            INSERT INTO runs (id, key, name, experiment, dataset, strategy, seed, parameters, config, status, rounds_planned, created_utc, updated_utc)
+            VALUES (1, 'a1', 'a/seed=1', 'a', 'digits', 'FedAvg', 1, '{}', '{}', 'complete', 3, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
+                   (2, 'b1', 'b/seed=1', 'b', 'digits', 'FedAvg', 1, '{}', '{}', 'complete', 3, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z'),
+                   (3, 'a2', 'a/seed=2', 'a', 'digits', 'FedAvg', 2, '{}', '{}', 'planned', 3, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z');
+            PRAGMA user_version = 2;
+            """);
+
+        var runs = ResultsStore.Open(path).GetRuns();
+
+        Assert.Equal((long)ResultsStore.SchemaVersion, Sql(path, "PRAGMA user_version;"));
+        Assert.Equal(["a/seed=1", "a/seed=2", "b/seed=1"], runs.Select(r => r.Name));
+        Assert.Equal([1, 2, 1], runs.Select(r => r.Index));
+    }
+
+    [Fact]
+    public void Runs_come_back_in_plan_order_with_their_plan_index_however_they_were_registered()
+    {
+        var store = ResultsStore.Open(Path.Combine(folder, "r.sqlite"));
+        var plan = ExperimentConfig.Parse("name: s\nseeds: [1, 2, 3, 4]\n", "c.yaml").Expand().Runs;
+
+        store.Register([plan[2], plan[3]], _ => { }); // one worker's share of the sweep ...
+        store.Register([plan[0], plan[1]], _ => { }); // ... then another's
+
+        Assert.Equal(plan.Select(r => (r.Index, r.Name)), store.GetRuns().Select(r => (r.Index, r.Name)));
+        Assert.Equal(plan.Select(r => r.Index), store.ListRuns().Select(r => r.Index));
+    }
+
+    [Fact]
     public void A_run_held_by_a_live_process_is_left_to_it_and_taken_over_once_that_process_is_gone()
     {
         var path = Path.Combine(folder, "r.sqlite");

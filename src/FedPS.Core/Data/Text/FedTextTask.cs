@@ -24,6 +24,7 @@ public sealed class FedTextTask
         Test = TextEncoder.Instructions(definition.Name, "test", test, tokenizer, context, device);
     }
 
+    [Newtonsoft.Json.JsonIgnore]
     public TextTaskDefinition Definition { get; }
 
     public string Name => Definition.Name;
@@ -36,8 +37,10 @@ public sealed class FedTextTask
 
     public int ContextLength { get; }
 
+    [Newtonsoft.Json.JsonIgnore]
     public IReadOnlyList<TextExample> TrainExamples { get; }
 
+    [Newtonsoft.Json.JsonIgnore]
     public IReadOnlyList<TextExample> TestExamples { get; }
 
     /// <summary>Examples held out from training for tuning and early stopping (none unless asked for).</summary>

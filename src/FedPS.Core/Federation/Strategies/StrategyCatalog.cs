@@ -4,7 +4,8 @@ namespace FedPS.Core.Federation.Strategies;
 /// One strategy FedPS can build by name: its options record (the knobs), how to create it, and a one-line summary.
 /// Script strategies registered with Register-FedStrategy are definitions too.
 /// </summary>
-public sealed record StrategyDefinition(string Name, string Summary, Type OptionsType, Func<StrategyOptions, FederatedStrategy> Factory)
+public sealed record StrategyDefinition(string Name, string Summary, [property: Newtonsoft.Json.JsonIgnore] Type OptionsType,
+    [property: Newtonsoft.Json.JsonIgnore] Func<StrategyOptions, FederatedStrategy> Factory)
 {
     /// <summary>
     /// True for strategies written in PowerShell: their methods must run on the thread of the session that defined
@@ -14,7 +15,11 @@ public sealed record StrategyDefinition(string Name, string Summary, Type Option
 
     public StrategyOptions DefaultOptions() => (StrategyOptions)Activator.CreateInstance(OptionsType)!;
 
+    /// <summary>The knobs with their defaults, as text ("Beta=0.2").</summary>
+    public string Defaults => DefaultOptions().ToString();
+
     /// <summary>The knobs of this strategy (its options record's settable properties).</summary>
+    [Newtonsoft.Json.JsonIgnore]
     public IReadOnlyList<System.Reflection.PropertyInfo> Knobs => OptionsRecord.Knobs(OptionsType);
 
     public FederatedStrategy Create(StrategyOptions? options = null)

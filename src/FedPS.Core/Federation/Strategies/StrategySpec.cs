@@ -33,6 +33,7 @@ public sealed record StrategySpec : INamedOptions
     public string Name { get; init; } = "FedAvg";
 
     /// <summary>The strategy object this spec wraps, when it was made in a script rather than by name.</summary>
+    [Newtonsoft.Json.JsonIgnore]
     public FederatedStrategy? Instance => instance;
 
     public StrategyOptions Options { get; init; } = NoOptions.Instance;
