@@ -42,7 +42,7 @@ public enum SeedPurpose
     PersonalTraining = 6,
 
     /// <summary>Central DP: the Gaussian noise added to the round's mean (per round).</summary>
-    PrivacyNoise = 5,
+    PrivacyNoise = 14, // 5 is Validation
 
     /// <summary>Adaptive clipping: the noise on the count of unclipped updates (per round).</summary>
     ClipCount = 13, // 6 is PersonalTraining

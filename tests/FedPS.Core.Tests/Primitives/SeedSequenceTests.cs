@@ -14,6 +14,14 @@ public sealed class SeedSequenceTests
     }
 
     [Fact]
+    public void Every_seed_purpose_has_a_number_of_its_own()
+    {
+        var numbers = Enum.GetValues<SeedPurpose>().Select(p => (long)p).ToArray();
+
+        Assert.Equal(Enum.GetNames<SeedPurpose>().Length, numbers.Distinct().Count());
+    }
+
+    [Fact]
     public void Client_sampling_takes_the_fraction_and_depends_only_on_seed_and_round()
     {
         var round3 = ClientSampler.Sample(20, 0.25, seed: 1, round: 3);
