@@ -43,10 +43,14 @@ seeds: [1, 2]
         } until (($progress | Measure-Object -Maximum).Maximum -ge $Rounds -or $Process.HasExited -or [DateTime]::UtcNow -gt $deadline)
     }
 
-    function Start-Sweep([string] $Database) {
+    function Start-Sweep([string] $Database, [string] $Config = $config) {
         Start-Pwsh ("Import-Module '$modulePath'; Set-FedDevice -Name cpu -Threads 1 | Out-Null; " +
-            "Invoke-FedExperiment '$config' -Database '$Database' -ThrottleLimit 2 -Resume | Out-Null")
+            "Invoke-FedExperiment '$Config' -Database '$Database' -ThrottleLimit 2 -Resume | Out-Null")
     }
+
+    # The same sweep ten times as long: a signal test must never find it already finished, however loaded the machine.
+    $longConfig = Join-Path $folder 'long.yaml'
+    (Get-Content $config -Raw) -replace 'rounds: 40', 'rounds: 400' | Set-Content $longConfig
 }
 AfterAll { Remove-Item $folder -Recurse -Force -ErrorAction Ignore }
 
@@ -116,7 +120,7 @@ Describe 'Several writers into one store' {
 Describe 'A sweep whose process is told to end' {
     It 'marks its running runs interrupted on SIG<_>, never leaving them running' -ForEach 'TERM', 'HUP' {
         $db = Join-Path $folder "signal-$_.sqlite"
-        $process = Start-Sweep $db
+        $process = Start-Sweep $db $longConfig
         Wait-Running $db $process -Rounds 2
         $process.HasExited | Should -BeFalse -Because 'the sweep must still be running when the signal arrives'
 
