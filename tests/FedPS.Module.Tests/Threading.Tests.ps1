@@ -3,25 +3,15 @@
 # OpenMP reads its environment once, when libtorch loads, so each case needs a fresh pwsh. OMP_DISPLAY_ENV makes
 # libgomp print the values it actually read: the proof that FedPS's setting reached the native environment in time.
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestHelpers.ps1')
     $modulePath = $env:FEDPS_MODULE ?? (Join-Path $PSScriptRoot '../../out/FedPS/FedPS.psd1')
-    $pwsh = [Environment]::ProcessPath
-    $pwshPrefix = if ((Split-Path $pwsh -LeafBase) -eq 'dotnet') { @("$PSHOME/pwsh.dll") } else { @() }
 
+    # A fresh pwsh without any OpenMP setting of ours, plus $Environment; its JSON output and what libgomp printed.
     function Invoke-FreshPwsh([hashtable] $Environment, [string] $Command = 'Get-FedDevice | ConvertTo-Json -Compress') {
-        $start = [Diagnostics.ProcessStartInfo]::new($pwsh)
-        @($pwshPrefix) + @('-NoProfile', '-NonInteractive', '-Command',
-            "Import-Module '$modulePath'; $Command") | ForEach-Object { $start.ArgumentList.Add($_) }
-        foreach ($name in 'OMP_WAIT_POLICY', 'OMP_NUM_THREADS', 'GOMP_SPINCOUNT') { $start.Environment.Remove($name) | Out-Null }
-        $start.Environment['OMP_DISPLAY_ENV'] = 'VERBOSE'
-        foreach ($entry in $Environment.GetEnumerator()) { $start.Environment[$entry.Key] = $entry.Value }
-        $start.UseShellExecute = $false
-        $start.RedirectStandardOutput = $true
-        $start.RedirectStandardError = $true
-        $process = [Diagnostics.Process]::Start($start)
-        $stderr = $process.StandardError.ReadToEndAsync()
-        $stdout = $process.StandardOutput.ReadToEnd()
-        $process.WaitForExit()
-        [pscustomobject]@{ Device = ($stdout | ConvertFrom-Json); OpenMP = $stderr.Result }
+        $variables = @{ OMP_WAIT_POLICY = $null; OMP_NUM_THREADS = $null; GOMP_SPINCOUNT = $null; OMP_DISPLAY_ENV = 'VERBOSE' }
+        foreach ($entry in $Environment.GetEnumerator()) { $variables[$entry.Key] = $entry.Value }
+        $run = Invoke-Pwsh "Import-Module '$modulePath'; $Command" -Environment $variables
+        [pscustomobject]@{ Device = ($run.Out | ConvertFrom-Json); OpenMP = $run.Err }
     }
 }
 
