@@ -109,9 +109,12 @@ function Copy-ModuleFiles([string] $Destination) {
     Copy-Item (Join-Path $root 'module/*') $Destination -Recurse -Force
 }
 
-function Invoke-Build {
+# -ModuleOnly builds just the module's project (and what it references), not the tests and benches: what the
+# quickstart needs, in about half the time of the whole solution.
+function Invoke-Build([switch] $ModuleOnly) {
     $props = Get-BuildProperties
-    Invoke-Native 'Building FedPS.sln' { dotnet build (Join-Path $root 'FedPS.sln') @props -v:m }
+    $target = if ($ModuleOnly) { 'src/FedPS.Cmdlets/FedPS.Cmdlets.csproj' } else { 'FedPS.sln' }
+    Invoke-Native "Building $target" { dotnet build (Join-Path $root $target) @props -v:m }
     $staging = "$out.staging"
     if (Test-Path $staging) { Remove-Item $staging -Recurse -Force }
     Invoke-Native 'Staging the module' {
@@ -280,9 +283,9 @@ try {
             if (Test-Path (Join-Path $root 'out')) { Remove-Item (Join-Path $root 'out') -Recurse -Force }
         }
         'Build' { Invoke-Build }
-        'Setup' { Invoke-Build; Invoke-Setup }
+        'Setup' { Invoke-Build -ModuleOnly; Invoke-Setup }
         'Quickstart' {
-            Invoke-Build
+            Invoke-Build -ModuleOnly
             Invoke-Setup
             Invoke-Native 'Running examples/quickstart.ps1' {
                 dotnet pwsh -NoProfile -NonInteractive -Command "Import-Module '$out/FedPS.psd1'; & '$root/examples/quickstart.ps1'"
