@@ -119,6 +119,9 @@ Describe 'Several writers into one store' {
 
 Describe 'A sweep whose process is told to end' {
     It 'marks its running runs interrupted on SIG<_>, never leaving them running' -ForEach 'TERM', 'HUP' {
+        # A signal ignored by this process (nohup ignores SIGHUP) stays ignored in every child, which then never sees it.
+        $ignored = [Convert]::ToUInt64(((Get-Content /proc/self/status | Select-String '^SigIgn:') -split '\s+')[1], 16)
+        if ($_ -eq 'HUP' -and ($ignored -band 1)) { Set-ItResult -Skipped -Because 'SIGHUP is ignored here (started under nohup?), so the sweep would never receive it'; return }
         $db = Join-Path $folder "signal-$_.sqlite"
         $process = Start-Sweep $db $longConfig
         Wait-Running $db $process -Rounds 2
