@@ -22,7 +22,7 @@ Describe 'The threading libtorch starts with' -Skip:(-not $IsLinux) {
         $run.OpenMP | Should -Match "OMP_NUM_THREADS = '1'"
         $run.Device.Threads | Should -Be 1
         $run.Device.WaitPolicy | Should -Be 'spin 10,000, then sleep'
-        $run.Device.ThreadingReason | Should -Match "FedPS's default: 1 for models under 1,000,000 parameters"
+        $run.Device.ThreadingReason | Should -Match "FedPS's default: 1 for models under 500,000 parameters"
     }
 
     It 'gives a round of a large model every core and a round of a small one a single thread' {
@@ -36,9 +36,9 @@ $threads = foreach ($hidden in @(64), @(1024, 960)) {
 $threads | ConvertTo-Json -Compress
 '@
         $rounds = (Invoke-FreshPwsh @{} $command).Device
-        $rounds[0].Parameters | Should -BeLessThan 1000000
+        $rounds[0].Parameters | Should -BeLessThan 500000
         $rounds[0].Threads | Should -Be 1
-        $rounds[1].Parameters | Should -BeGreaterOrEqual 1000000
+        $rounds[1].Parameters | Should -BeGreaterOrEqual 500000
         $rounds[1].Threads | Should -Be ([Environment]::ProcessorCount)
     }
 

@@ -53,13 +53,13 @@ public static class CpuThreading
     public const int DefaultThreads = 1;
 
     /// <summary>Models from this many parameters up train on every core by default; smaller ones on one.</summary>
-    public const long MultiThreadParameters = 1_000_000;
+    public const long MultiThreadParameters = 500_000;
 
     /// <summary>
     /// The torch thread count FedPS uses for a model of <paramref name="parameters"/> parameters when the user chose
     /// none. Measured on a quiet 2-core machine (docs/performance.md): one thread is within noise of the best setting
     /// for the 0.2M-parameter MLP, whose steps are too short to share, and every core is the best for the CNN (1.7M)
-    /// and the GPT (3.2M), where one thread is 1.5–2× slower. With short spinning (<see cref="DefaultSpinCount"/>) the
+    /// and the bench's GPT (0.83M: 4 layers × 128, context 64), where one thread is 1.5–2× slower. With short spinning (<see cref="DefaultSpinCount"/>) the
     /// extra threads give a busy neighbour's core back quickly.
     /// </summary>
     public static int DefaultThreadsFor(long parameters) =>
