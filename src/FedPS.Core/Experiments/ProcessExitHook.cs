@@ -34,7 +34,20 @@ public static class ProcessExitHook
         return new Registration(id);
     }
 
+    // A signal's handler and the process's exit can both call this at once (pwsh may exit on the signal while our
+    // handler runs): one lock, so the exit waits for every action the handler already took instead of ending the
+    // process under it (which left a run "running").
+    private static readonly object RunGate = new();
+
     private static void RunAll()
+    {
+        lock (RunGate)
+        {
+            RunPending();
+        }
+    }
+
+    private static void RunPending()
     {
         foreach (var id in Pending.Keys)
         {
