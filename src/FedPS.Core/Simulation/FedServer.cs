@@ -48,6 +48,7 @@ public sealed class FedServer : IDisposable
         var perRound = ClientSampler.Count(clients.Count, sampleFraction); // validates the fraction now, not in round 1
         Name = string.IsNullOrWhiteSpace(name) ? string.Create(CultureInfo.InvariantCulture, $"server{Interlocked.Increment(ref serverCount)}") : name;
         Model = model;
+        parameterCount = model.ParameterCount;
         Clients = clients.OrderBy(c => c.Id).ToArray();
         TestData = testData;
         SampleFraction = sampleFraction;
@@ -75,6 +76,9 @@ public sealed class FedServer : IDisposable
         Strategy = strategy;
         Stages = roundStages;
     }
+
+    // The model's size, which picks the default thread count of every round (counted once: it never changes).
+    private readonly long parameterCount;
 
     /// <summary>A name that tells this server's results from another's (default server1, server2, ...).</summary>
     public string Name { get; }
@@ -130,7 +134,7 @@ public sealed class FedServer : IDisposable
             open.Abandon();
         }
 
-        Runtime.FedDevice.UseDefaultThreadsFor(Model.ParameterCount);
+        Runtime.FedDevice.UseDefaultThreadsFor(parameterCount);
         var number = Round + 1;
         var sampled = ClientSampler.Sample(Clients.Count, SampleFraction, Seed, number).Select(i => Clients[i]).ToArray();
         var (available, unavailable) = Stages.Admit(Seed, number, sampled);
