@@ -1,5 +1,6 @@
 using System.Globalization;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FedPS.Core.Models;
@@ -11,6 +12,7 @@ namespace FedPS.Core.Models;
 public sealed class ParameterSet : IDisposable
 {
     private readonly IReadOnlyList<(string Name, Tensor Value)> tensors;
+    private TensorLayout[]? layout;
     private bool released;
 
     public ParameterSet(IReadOnlyList<(string Name, Tensor Value)> tensors)
@@ -46,13 +48,14 @@ public sealed class ParameterSet : IDisposable
             $"There is no tensor named '{name}'. The tensors are: {string.Join(", ", Names)}.", name);
 
     /// <summary>Copies the module's parameters (all, or only those that train, e.g. LoRA adapters).</summary>
-    public static ParameterSet From(nn.Module module, bool trainableOnly = false)
+    public static ParameterSet From(nn.Module module, bool trainableOnly = false) =>
+        From(module.named_parameters().Where(p => !trainableOnly || p.parameter.requires_grad));
+
+    /// <summary>Copies these named parameters' values (e.g. a list a caller enumerated from its module once).</summary>
+    public static ParameterSet From(IEnumerable<(string Name, Parameter Parameter)> parameters)
     {
         using var _ = no_grad();
-        return new ParameterSet(module.named_parameters()
-            .Where(p => !trainableOnly || p.parameter.requires_grad)
-            .Select(p => (p.name, p.parameter.detach().clone()))
-            .ToArray());
+        return new ParameterSet(parameters.Select(p => (p.Name, p.Parameter.detach().clone())).ToArray());
     }
 
     /// <summary>
@@ -81,10 +84,12 @@ public sealed class ParameterSet : IDisposable
     }
 
     /// <summary>Writes these values into the module's parameters of the same names.</summary>
-    public void CopyTo(nn.Module module)
+    public void CopyTo(nn.Module module) => CopyTo(module.named_parameters().ToDictionary(p => p.name, p => p.parameter));
+
+    /// <summary>Writes these values into the parameters of the same names (a module's, enumerated once by the caller).</summary>
+    public void CopyTo(IReadOnlyDictionary<string, Parameter> parameters)
     {
         using var _ = no_grad();
-        var parameters = module.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         foreach (var (name, value) in Tensors)
         {
             if (!parameters.TryGetValue(name, out var target))
@@ -129,12 +134,14 @@ public sealed class ParameterSet : IDisposable
         return Math.Sqrt(SumOfSquares(Tensors.Select((t, i) => t.Value.sub(other.Tensors[i].Value).pow_(2))));
     }
 
-    // Σ over tensors of their element sums, accumulated in float64, read once.
+    // Σ over tensors of their element sums, read once. Each tensor is summed in its own dtype (libtorch's cascade
+    // summation, relative error ~1e-7 for float32), the sums combined in float64: asking for a float64 sum of a float32
+    // tensor makes libtorch copy the whole tensor to float64 first, which more than doubled the cost of an update's norm.
     private static double SumOfSquares(IEnumerable<Tensor> squares)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var sums = squares.Select(s => s.sum(type: ScalarType.Float64)).ToArray();
+        var sums = squares.Select(s => s.sum().to_type(ScalarType.Float64)).ToArray();
         return sums.Length == 0 ? 0 : stack(sums).sum().item<double>();
     }
 
@@ -162,33 +169,46 @@ public sealed class ParameterSet : IDisposable
     /// <summary>The first way <paramref name="other"/> differs from this set in names, shapes or dtypes, or null.</summary>
     public string? Describe(ParameterSet other)
     {
-        if (other.Tensors.Count != Tensors.Count)
+        var mine = Layout;
+        var theirs = other.Layout;
+        if (ReferenceEquals(mine, theirs))
         {
-            return $"expected {Tensors.Count} tensors ({string.Join(", ", Names)}), got {other.Tensors.Count} ({string.Join(", ", other.Names)})";
+            return null;
         }
 
-        for (var i = 0; i < Tensors.Count; i++)
+        if (theirs.Length != mine.Length)
         {
-            var (name, value) = Tensors[i];
-            var (otherName, otherValue) = other.Tensors[i];
+            return $"expected {mine.Length} tensors ({string.Join(", ", Names)}), got {theirs.Length} ({string.Join(", ", other.Names)})";
+        }
+
+        for (var i = 0; i < mine.Length; i++)
+        {
+            var (name, shape, dtype) = mine[i];
+            var (otherName, otherShape, otherDtype) = theirs[i];
             if (name != otherName)
             {
                 return $"tensor {i + 1} is '{otherName}', expected '{name}'";
             }
 
-            if (!value.shape.SequenceEqual(otherValue.shape))
+            if (!shape.SequenceEqual(otherShape))
             {
-                return $"'{name}' is shaped [{string.Join(", ", otherValue.shape)}], expected [{string.Join(", ", value.shape)}]";
+                return $"'{name}' is shaped [{string.Join(", ", otherShape)}], expected [{string.Join(", ", shape)}]";
             }
 
-            if (value.dtype != otherValue.dtype)
+            if (dtype != otherDtype)
             {
-                return $"'{name}' holds {otherValue.dtype}, expected {value.dtype}";
+                return $"'{name}' holds {otherDtype}, expected {dtype}";
             }
         }
 
         return null;
     }
+
+    // Names, shapes and dtypes, read from the tensors once: a set's tensors are never reshaped in place, and asking
+    // libtorch for a shape is a native call per tensor, which EnsureLike would otherwise pay several times per update.
+    private TensorLayout[] Layout => layout ??= Tensors.Select(t => new TensorLayout(t.Name, t.Value.shape, t.Value.dtype)).ToArray();
+
+    private readonly record struct TensorLayout(string Name, long[] Shape, ScalarType DType);
 
     public override string ToString() => released
         ? string.Create(CultureInfo.InvariantCulture, $"{tensors.Count} tensors, released")
