@@ -63,6 +63,18 @@ internal static class SophiaStepBench
             () => { for (var i = 0; i < k; i++) { sophia.Step(); } },
             () => { for (var i = 0; i < k; i++) { sgd.Step(batchForUpdates); } });
 
+        // The curvature refresh alone (GNB: forward, label draw, autograd.grad, h update), k of them.
+        var sophiaBatch = new Minibatch(sophiaModule, inputs, labels, generator);
+        var refresh = Measure.Interleaved(7,
+            () => { for (var i = 0; i < k; i++) { sophia.UpdateCurvature(sophiaBatch); } },
+            () => Steps(sgdModule, sgd));
+
+        // What a client-round pays before its first step: a Sophia over the worker's parameters (flat buffers, zero
+        // state, cached denominators), made and disposed, against an SGD optimizer made and disposed.
+        var setup = Measure.Interleaved(7,
+            () => { for (var i = 0; i < k; i++) { using var o = OptimizerSpec.Defaults("Sophia").CreateSophia(sgdModule.parameters()); } },
+            () => { for (var i = 0; i < k; i++) { using var o = OptimizerSpec.Defaults("Sgd").Create(sgdModule.parameters()); } });
+
         Console.WriteLine($"sophia-step: {architecture} on MNIST-shaped batches of {batch}, {threads} thread(s), {k} steps per sample, median of 7, interleaved; load average {Measure.LoadAverage()}");
         Console.WriteLine("| | wall s | CPU s | wall ratio | CPU ratio |");
         Console.WriteLine("|---|---:|---:|---:|---:|");
@@ -72,6 +84,10 @@ internal static class SophiaStepBench
         Console.WriteLine(Row("Sophia-G against SGD", full[1], full[2]));
         Console.WriteLine(FormattableString.Invariant(
             $"update only, per step (wall / CPU ms): AdamW {update[0].Wall * 1000 / k:F3} / {update[0].Cpu * 1000 / k:F3}, Sophia {update[1].Wall * 1000 / k:F3} / {update[1].Cpu * 1000 / k:F3}, SGD {update[2].Wall * 1000 / k:F3} / {update[2].Cpu * 1000 / k:F3}"));
+        Console.WriteLine(FormattableString.Invariant(
+            $"curvature refresh alone, per refresh (wall / CPU ms): {refresh[0].Wall * 1000 / k:F3} / {refresh[0].Cpu * 1000 / k:F3}, against an SGD training step {refresh[1].Wall * 1000 / k:F3} / {refresh[1].Cpu * 1000 / k:F3} (CPU ratio {refresh[0].Cpu / refresh[1].Cpu:F2})"));
+        Console.WriteLine(FormattableString.Invariant(
+            $"optimizer made and disposed, per client-round (wall / CPU ms): Sophia {setup[0].Wall * 1000 / k:F3} / {setup[0].Cpu * 1000 / k:F3}, SGD {setup[1].Wall * 1000 / k:F3} / {setup[1].Cpu * 1000 / k:F3}"));
     }
 
     internal static string Row(string what, Timing time, Timing reference) =>
