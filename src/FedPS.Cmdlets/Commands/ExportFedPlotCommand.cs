@@ -61,7 +61,7 @@ public sealed class ExportFedPlotCommand : FedCmdlet
         if (ShouldProcess(path, $"Plot {metric} by {groupBy}"))
         {
             OutputFile.Prepare(path, Force);
-            CurvePlot.SavePng(path, series, new PlotLabels(Title ?? $"{metric} by {groupBy}", "Round", metric));
+            CurvePlot.SavePng(path, series, new PlotLabels(Title ?? $"{metric} by {groupBy}", "Round", metric), range: RoundMetrics.Range(metric));
             WriteVerbose($"Plotted {metric} by {groupBy} to {path}: {string.Join(", ", series.Select(s => $"{s.Label} ({s.Runs.Count} run(s))"))}.");
             WriteObject(InvokeProvider.Item.Get(path), enumerateCollection: true); // with PSPath, so it pipes into Get-Content
         }

@@ -27,8 +27,10 @@ public static class CurvePlot
     public const int DefaultWidth = 960;
     public const int DefaultHeight = 600;
 
+    /// <param name="range">The values the quantity can take (e.g. 0–100 for an accuracy in percent, from 0 for a loss): a
+    /// band is cut there instead of shading values no run could have.</param>
     public static void SavePng(string path, IReadOnlyList<CurveSeries> series, PlotLabels labels,
-        int width = DefaultWidth, int height = DefaultHeight, CurveBand band = CurveBand.StandardDeviation)
+        int width = DefaultWidth, int height = DefaultHeight, CurveBand band = CurveBand.StandardDeviation, (double Min, double Max)? range = null)
     {
         if (series.Count == 0 || series.All(s => s.Runs.All(r => r.Count == 0)))
         {
@@ -49,8 +51,8 @@ public static class CurvePlot
             var xs = summary.Select(p => p.X).ToArray();
             if (series[i].Runs.Count > 1)
             {
-                var spread = summary.Select(p => band == CurveBand.StandardDeviation ? p.Std : p.HalfWidth95).ToArray();
-                var fill = plot.Add.FillY(xs, summary.Select((p, j) => p.Mean - spread[j]).ToArray(), summary.Select((p, j) => p.Mean + spread[j]).ToArray());
+                var edges = BandEdges(summary, band, range);
+                var fill = plot.Add.FillY(xs, edges.Select(e => e.Lower).ToArray(), edges.Select(e => e.Upper).ToArray());
                 fill.FillColor = color.WithAlpha(0.18);
                 fill.LineWidth = 0;
             }
@@ -72,6 +74,16 @@ public static class CurvePlot
         plot.YLabel(labels.YLabel);
         plot.ShowLegend(ScottPlot.Edge.Right); // beside the data, so a legend never hides the curves' ends
         IO.FileWrites.Replace(path, temp => plot.SavePng(temp, width, height));
+    }
+
+    /// <summary>The shaded band's lower and upper edge at each point of <paramref name="summary"/>, cut to <paramref name="range"/>.</summary>
+    public static (double Lower, double Upper)[] BandEdges((double X, double Mean, double Std, double HalfWidth95)[] summary, CurveBand band,
+        (double Min, double Max)? range = null)
+    {
+        var (min, max) = range ?? (double.NegativeInfinity, double.PositiveInfinity);
+        return summary.Select(p => band == CurveBand.StandardDeviation ? (p.Mean, Spread: p.Std) : (p.Mean, Spread: p.HalfWidth95))
+            .Select(p => (Math.Max(min, p.Mean - p.Spread), Math.Min(max, p.Mean + p.Spread)))
+            .ToArray();
     }
 
     /// <summary>True when every x is a whole number (rounds), so ticks at fractions would name rounds that do not exist.</summary>

@@ -41,6 +41,15 @@ public static class RoundMetrics
                 $"Unknown metric '{metric}'. These rounds report: {string.Join(", ", known)}.", metric);
     }
 
+    /// <summary>
+    /// The values a metric can take: [0, 1] for accuracy, from 0 for the other numbers every round has (losses, bytes,
+    /// counts, time); unbounded for a strategy's or stage's own metric, whose range FedPS does not know.
+    /// </summary>
+    public static (double Min, double Max) Range(string metric) =>
+        string.Equals(metric, "TestAccuracy", StringComparison.OrdinalIgnoreCase) ? (0, 1)
+        : ByName.ContainsKey(metric) ? (0, double.PositiveInfinity)
+        : (double.NegativeInfinity, double.PositiveInfinity);
+
     /// <summary>A metric's value in a round; NaN when the round does not report it (e.g. a metric of evaluated rounds only).</summary>
     public static double Value(RoundResult round, string metric) =>
         ByName.TryGetValue(metric, out var own) ? own.Value(round)

@@ -29,6 +29,21 @@ public sealed class CurvePlotTests
     }
 
     [Fact]
+    public void A_band_is_cut_at_the_values_the_quantity_can_take()
+    {
+        var summary = CurvePlot.Summarize([Run(99, 0.1), Run(100, 0.3), Run(97, 0.2)]);
+
+        var unbounded = CurvePlot.BandEdges(summary, CurveBand.ConfidenceInterval95);
+        var bounded = CurvePlot.BandEdges(summary, CurveBand.ConfidenceInterval95, (0, 100));
+
+        Assert.True(unbounded[0].Upper > 100 && unbounded[1].Lower < 0); // the CI of the mean runs past both ends
+        Assert.Equal(100, bounded[0].Upper);
+        Assert.Equal(unbounded[0].Lower, bounded[0].Lower);
+        Assert.Equal(0, bounded[1].Lower);
+        Assert.Equal(unbounded[1].Upper, bounded[1].Upper);
+    }
+
+    [Fact]
     public void Rounds_get_whole_number_ticks_and_megabytes_do_not()
     {
         Assert.True(CurvePlot.HasWholeNumberX([new("rounds", [Run(0.5, 0.7, 0.8)])]));
