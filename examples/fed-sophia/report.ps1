@@ -243,10 +243,11 @@ function Save-Figures([object[]] $Rows, [string] $Ds, [string] $Arch, [string] $
     }
     $title = "${Ds}, $($Arch.ToUpperInvariant()), ${Sp}: test accuracy (%)"
     $band = [FedPS.Core.Experiments.CurveBand]::ConfidenceInterval95
+    $percent = [System.ValueTuple[double, double]]::new(0, 100) # the band stops at 0 and 100 %
     [FedPS.Core.Experiments.CurvePlot]::SavePng((Join-Path $figures "$stem-rounds.png"), [FedPS.Core.Experiments.CurveSeries[]]@($byRound.Round),
-        [FedPS.Core.Experiments.PlotLabels]::new("$title per round", 'round', 'test accuracy (%)'), 960, 600, $band)
+        [FedPS.Core.Experiments.PlotLabels]::new("$title per round", 'round', 'test accuracy (%)'), 960, 600, $band, $percent)
     [FedPS.Core.Experiments.CurvePlot]::SavePng((Join-Path $figures "$stem-mb.png"), [FedPS.Core.Experiments.CurveSeries[]]@($byRound.MB),
-        [FedPS.Core.Experiments.PlotLabels]::new("$title against data sent", 'megabytes sent, up + down, all clients (10^6 bytes)', 'test accuracy (%)'), 960, 600, $band)
+        [FedPS.Core.Experiments.PlotLabels]::new("$title against data sent", 'megabytes sent, up + down, all clients (10^6 bytes)', 'test accuracy (%)'), 960, 600, $band, $percent)
     "![$title per round](fed-sophia/$stem-rounds.png)"
     "![$title against megabytes sent](fed-sophia/$stem-mb.png)"
 }
