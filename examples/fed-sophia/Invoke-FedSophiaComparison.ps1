@@ -18,6 +18,9 @@
              and the next lower grid value, seed 101, 15 rounds, scored on validation (rounds 13-15).
     Cnn      CNN, the CnnTune winners, seeds 1-3, 50 rounds, evaluated on the full test set every 10 rounds and in
              each of the last 5 (an evaluation of the CNN on 10,000 images costs about as much as three rounds here).
+    CnnRho   An ablation beside the comparison (the finals keep the CnnTune winners): Fed-Sophia on the CNN at its
+             CnnTune learning rate with each ρ of its MLP grid, seed 101, 15 rounds, scored on validation, into
+             cnn-tune.csv (the CNN tuning varies only each method's main knob).
     With -Resume every phase keeps the runs already in its CSV files and runs only the missing ones (tuning
     decisions are recomputed from the stored rows, so they come out the same); without it the phase starts afresh.
     report.ps1 turns the CSV files into docs/results/fed-sophia.md and its figures. -Smoke runs every phase on the
@@ -27,7 +30,7 @@
 #>
 [CmdletBinding()]
 param(
-    [ValidateSet('Tune', 'Final', 'CnnTune', 'Cnn', 'Report', 'All')]
+    [ValidateSet('Tune', 'Final', 'CnnTune', 'Cnn', 'CnnRho', 'Report', 'All')]
     [string[]] $Phase = 'All',
     # Where the per-round CSV files go (committed: the tables and figures are made from them).
     [string] $Output = (Join-Path $PSScriptRoot '../../docs/results/fed-sophia/data'),
@@ -55,7 +58,7 @@ $Dataset = $Dataset -split ','; $Split = $Split -split ','; $Method = $Method -s
 if (-not (Get-Module FedPS)) { Import-Module (Join-Path $PSScriptRoot '../../out/FedPS/FedPS.psd1') }
 Import-Module (Join-Path $PSScriptRoot 'FedSophiaComparison.psm1') -Force
 Set-FedDevice -Name cpu -Threads 1 | Out-Null
-$phases = if ($Phase -contains 'All') { @('Tune', 'Final', 'CnnTune', 'Cnn', 'Report') } else { $Phase }
+$phases = if ($Phase -contains 'All') { @('Tune', 'Final', 'CnnTune', 'Cnn', 'CnnRho', 'Report') } else { $Phase }
 
 # The run settings shared by every run of a phase; -Smoke shrinks them to seconds on the digits data.
 $common = @{ Clients = 10; LocalSteps = 20; BatchSize = 32; ValidationFraction = 0.1; ValidationSeed = 0 }
@@ -102,7 +105,7 @@ function Read-Store([string] $Path) {
 }
 
 function Start-Phase([string] $Name, [string[]] $Paths) {
-    if (-not $Resume) { Remove-Item $Paths -ErrorAction SilentlyContinue }
+    if (-not $Resume -and $Paths) { Remove-Item $Paths -ErrorAction SilentlyContinue }
     Write-Host "==> $Name"
     $script:cpuAtStart = [Diagnostics.Process]::GetCurrentProcess().TotalProcessorTime
     [Diagnostics.Stopwatch]::StartNew()
@@ -267,6 +270,21 @@ if ('Cnn' -in $phases) {
         }
     }
     Stop-Phase 'Cnn' $clock $script:ran
+}
+
+if ('CnnRho' -in $phases) {
+    # The runs whose ρ is the winner's are CnnTune's own (same key, same file), so only the other ρ values run.
+    $clock = Start-Phase 'CnnRho' @()
+    $script:ran = 0
+    foreach ($ds in $Dataset) {
+        $base = Get-Setting $files.CnnWinners $ds 'Cnn' 'dirichlet0.3' 'FedSophia'
+        foreach ($rho in @(($methods['FedSophia'].Stages | Where-Object { $_.Knob -eq 'Rho' }).Values | Select-Object -First $maxValues)) {
+            $setting = [ordered]@{} + $base
+            $setting.Rho = $rho
+            $null = Get-Run $files.CnnTune ($cnnCommon + @{ Phase = 'cnn-rho'; Dataset = $ds; Split = 'dirichlet0.3'; Method = 'FedSophia'; Setting = $setting; Seed = $TuneSeeds[0]; Rounds = $CnnTuneRounds; Evaluate = 'validation'; EvalEvery = $CnnTuneRounds })
+        }
+    }
+    Stop-Phase 'CnnRho' $clock $script:ran
 }
 
 if ('Report' -in $phases) {

@@ -315,6 +315,25 @@ if ($sophiaRuns.Count -gt 0) {
     Add
 }
 
+# Fed-Sophia's CNN tuning runs (CnnTune's learning rates and CnnRho's ρ), each scored as CnnTune scores.
+$cnnSophiaTuning = @(Read-Rows (Join-Path $Data 'cnn-tune.csv') | Where-Object Method -EQ 'FedSophia')
+if ($cnnSophiaTuning.Count -gt 0) {
+    $tuneRounds = ($cnnSophiaTuning | Measure-Object Round -Maximum).Maximum
+    Add '## Fed-Sophia''s learning rate and ρ on the CNN (validation)'
+    Add
+    Add ("Every CNN tuning run of Fed-Sophia (Dirichlet(0.3), seed $($cnnSophiaTuning[0].Seed), $tuneRounds rounds): the CnnTune learning rates and, at the winning one, each ρ of the MLP grid (`-Phase CnnRho`, an ablation: the finals keep the CnnTune winner). Validation accuracy is the mean of rounds $($tuneRounds - 2)–$tuneRounds; the win rate is the mean over the run.")
+    Add
+    Add '| dataset | setting | validation accuracy (%) | win rate |'
+    Add '|---|---|---|---|'
+    foreach ($g in ($cnnSophiaTuning | Group-Object Dataset, Setting | Sort-Object { $_.Group[0].Dataset }, { $_.Group[0].Setting })) {
+        $x = $g.Group
+        $win = @($x | Where-Object { $_.WinRate -ne '' } | ForEach-Object { [double]::Parse($_.WinRate, $inv) })
+        Add ('| {0} | `{1}` | {2:N2} | {3} |' -f $x[0].Dataset, $x[0].Setting, (100 * (Get-RunScore -Rows $x -Rounds $tuneRounds -Last 3)),
+            $(if ($win.Count -gt 0) { '{0:N2}' -f ($win | Measure-Object -Average).Average } else { '—' }))
+    }
+    Add
+}
+
 if (Test-Path $Discussion) { Add (Get-Content $Discussion -Raw).TrimEnd(); Add }
 Add 'Per-run numbers: [fed-sophia/runs-summary.csv](fed-sophia/runs-summary.csv) (one row per run, the same columns for every dataset). Per-round rows: [fed-sophia/data](fed-sophia/data).'
 Set-Content -Path (Join-Path $Output 'fed-sophia.md') -Value $md.ToString() -NoNewline
