@@ -65,10 +65,11 @@ function Save-Curves([string] $File, [object[]] $Groups, [scriptblock] $X, [stri
     [FedPS.Core.Experiments.CurvePlot]::SavePng((Join-Path $figures $File), $series, [FedPS.Core.Experiments.PlotLabels]::new($Title, $XLabel, 'test accuracy (%)'))
 }
 
-function Write-TuningTable([string] $Name, [string[]] $Keys) {
+function Write-TuningTable([string] $Name, [string[]] $Keys, [string] $Per) {
+    # -Per: the best run is chosen within each value of that key (e.g. one clipping norm per noise multiplier).
     $runs = Get-Runs $Name
     if ($runs.Count -eq 0) { return }
-    "#### $Name (validation accuracy, mean of the last three evaluated rounds; seed 0)"
+    "#### $Name (validation accuracy, mean of the last three evaluated rounds; seed 0$(if ($Per) { "; the best run chosen per $($Per.Split('.')[-1])" }))"
     ''
     '| ' + ($Keys -join ' | ') + ' | validation accuracy |'
     '|' + ('---|' * ($Keys.Count + 1))
@@ -76,11 +77,12 @@ function Write-TuningTable([string] $Name, [string[]] $Keys) {
         $tail = Get-Evaluated $run | Select-Object -Last 3
         [pscustomobject]@{ Run = $run; Score = ($tail.TestAccuracy | Measure-Object -Average).Average }
     }
-    $best = ($scored | Sort-Object Score -Descending | Select-Object -First 1).Run.Key
+    $groups = if ($Per) { $scored | Group-Object { $_.Run.ConfigValue($Per) } } else { , [pscustomobject]@{ Group = $scored } }
+    $best = @($groups | ForEach-Object { ($_.Group | Sort-Object Score -Descending | Select-Object -First 1).Run.Key })
     $ordered = $scored | Sort-Object -Property @($Keys | ForEach-Object { $key = $_; { [double] $_.Run.ConfigValue($key) }.GetNewClosure() })
     foreach ($row in $ordered) {
         $values = $Keys | ForEach-Object { $row.Run.ConfigValue($_) }
-        $mark = if ($row.Run.Key -eq $best) { ' **(chosen)**' } else { '' }
+        $mark = if ($row.Run.Key -in $best) { ' **(chosen)**' } else { '' }
         '| ' + ($values -join ' | ') + ' | ' + [string]::Format($inv, '{0:0.00} %', 100 * $row.Score) + $mark + ' |'
     }
     ''
@@ -90,6 +92,7 @@ $text = [System.Collections.Generic.List[string]]::new()
 $text.Add('### Tuning (validation split)')
 $text.Add('')
 $text.AddRange([string[]] @(Write-TuningTable 'tune-dp' 'optimizer.learningRate', 'privacy.clipNorm'))
+$text.AddRange([string[]] @(Write-TuningTable 'tune-dp-z' 'privacy.noiseMultiplier', 'privacy.clipNorm' -Per 'privacy.noiseMultiplier'))
 $text.AddRange([string[]] @(Write-TuningTable 'tune-nonprivate' @('optimizer.learningRate')))
 $text.AddRange([string[]] @(Write-TuningTable 'tune-federation' @('optimizer.learningRate')))
 $text.AddRange([string[]] @(Write-TuningTable 'tune-availability' @('optimizer.learningRate')))
@@ -100,8 +103,8 @@ $dp = @(Get-Runs 'dp') + @(Get-Runs 'dp-nonprivate')
 if ($dp.Count -gt 0) {
     $groups = $dp | Group-Object {
         $z = $_.ConfigValue('privacy.noiseMultiplier')
-        if ($null -eq $z) { 'non-private' } elseif ($_.ConfigValue('privacy.adaptiveClip') -eq 'true') { "z = $z, adaptive S" } else { "z = $z" }
-    } | Sort-Object { if ($_.Name -eq 'non-private') { -1 } else { [double] ($_.Name -replace '^z = ([0-9.]+).*$', '$1') + ($_.Name -match 'adaptive' ? 0.01 : 0) } }
+        if ($null -eq $z) { 'non-private' } elseif ($_.ConfigValue('privacy.adaptiveClip') -eq 'true') { "z = $z, adaptive S" } else { "z = $z, S = $($_.ConfigValue('privacy.clipNorm'))" }
+    } | Sort-Object { if ($_.Name -eq 'non-private') { -1 } else { [double] ($_.Name -replace '^z = ([0-9.]+).*$', '$1') + ($_.Name -match 'adaptive' ? 0.01 : 0) - ($_.Name -match 'S = 1$' ? 0.001 : 0) } }
     $text.Add('### DP-FedAvg: accuracy against ε')
     $text.Add('')
     $text.Add('| run | ε after 25 rounds | ε after 50 | ε after 100 | test accuracy after 25 | after 50 | after 100 | final clip norm S |')

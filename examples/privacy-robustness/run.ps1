@@ -6,8 +6,8 @@
     Each phase is one or more YAML sweeps in this folder, run with Invoke-FedExperiment into its own SQLite store
     under -Output, two runs at a time, one torch thread each. Phases resume: run the same command again after an
     interruption and finished runs are skipped, unfinished ones continue from their checkpoints.
-      Tune          tune-dp.yaml, tune-nonprivate.yaml, tune-federation.yaml, tune-availability.yaml: learning rates and
-                    the clipping norm, on
+      Tune          tune-dp.yaml, tune-dp-z.yaml, tune-nonprivate.yaml, tune-federation.yaml, tune-availability.yaml:
+                    learning rates and the clipping norm (tune-dp-z: S per noise multiplier, a check), on
                     a validation split carved from the training data (report.ps1 -Tune prints the winners, which the
                     final configs below use; each grid was extended until its winner was inside it).
       Dp            dp.yaml, dp-nonprivate.yaml
@@ -32,7 +32,7 @@ if (-not (Get-Module FedPS)) { Import-Module (Join-Path $PSScriptRoot '../../out
 Set-FedDevice -Name cpu -Threads $ThrottleLimit | Out-Null # the runner gives each of its workers one thread
 New-Item -ItemType Directory -Force -Path $Output | Out-Null
 $configs = @{
-    Tune = 'tune-dp', 'tune-nonprivate', 'tune-federation', 'tune-availability'
+    Tune = 'tune-dp', 'tune-dp-z', 'tune-nonprivate', 'tune-federation', 'tune-availability'
     Dp = 'dp', 'dp-nonprivate'
     Robustness = , 'robustness'
     Compression = , 'compression'
