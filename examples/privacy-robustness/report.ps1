@@ -77,8 +77,7 @@ function Write-TuningTable([string] $Name, [string[]] $Keys, [string] $Per) {
         $tail = Get-Evaluated $run | Select-Object -Last 3
         [pscustomobject]@{ Run = $run; Score = ($tail.TestAccuracy | Measure-Object -Average).Average }
     }
-    $groups = if ($Per) { $scored | Group-Object { $_.Run.ConfigValue($Per) } } else { , [pscustomobject]@{ Group = $scored } }
-    $best = @($groups | ForEach-Object { ($_.Group | Sort-Object Score -Descending | Select-Object -First 1).Run.Key })
+    $best = @($scored | Group-Object { if ($Per) { $_.Run.ConfigValue($Per) } } | ForEach-Object { ($_.Group | Sort-Object Score -Descending | Select-Object -First 1).Run.Key })
     $ordered = $scored | Sort-Object -Property @($Keys | ForEach-Object { $key = $_; { [double] $_.Run.ConfigValue($key) }.GetNewClosure() })
     foreach ($row in $ordered) {
         $values = $Keys | ForEach-Object { $row.Run.ConfigValue($_) }
@@ -104,7 +103,8 @@ if ($dp.Count -gt 0) {
     $groups = $dp | Group-Object {
         $z = $_.ConfigValue('privacy.noiseMultiplier')
         if ($null -eq $z) { 'non-private' } elseif ($_.ConfigValue('privacy.adaptiveClip') -eq 'true') { "z = $z, adaptive S" } else { "z = $z, S = $($_.ConfigValue('privacy.clipNorm'))" }
-    } | Sort-Object { if ($_.Name -eq 'non-private') { -1 } else { [double] ($_.Name -replace '^z = ([0-9.]+).*$', '$1') + ($_.Name -match 'adaptive' ? 0.01 : 0) - ($_.Name -match 'S = 1$' ? 0.001 : 0) } }
+    } | Sort-Object { $_.Name -ne 'non-private' }, { [double] $_.Group[0].ConfigValue('privacy.noiseMultiplier') }, { $_.Name -match 'adaptive' },
+        { [double] $_.Group[0].ConfigValue('privacy.clipNorm') }
     $text.Add('### DP-FedAvg: accuracy against ε')
     $text.Add('')
     $text.Add('| run | ε after 25 rounds | ε after 50 | ε after 100 | test accuracy after 25 | after 50 | after 100 | final clip norm S |')

@@ -171,11 +171,6 @@ public sealed class ParameterSet : IDisposable
     {
         var mine = Layout;
         var theirs = other.Layout;
-        if (ReferenceEquals(mine, theirs))
-        {
-            return null;
-        }
-
         if (theirs.Length != mine.Length)
         {
             return $"expected {mine.Length} tensors ({string.Join(", ", Names)}), got {theirs.Length} ({string.Join(", ", other.Names)})";

@@ -7,20 +7,23 @@ namespace FedPS.Core.Simulation;
 /// </summary>
 public static class RoundMetrics
 {
-    private static readonly (string Name, string Description, Func<RoundResult, double> Value)[] Own =
+    private static readonly (double Min, double Max) NonNegative = (0, double.PositiveInfinity);
+
+    // Each with the values it can take (plots cut their bands there): accuracy in [0, 1], the rest from 0.
+    private static readonly (string Name, string Description, Func<RoundResult, double> Value, (double Min, double Max) Range)[] Own =
     [
-        ("TestAccuracy", "The global model's accuracy on the test data", r => r.TestAccuracy),
-        ("TestLoss", "The global model's loss on the test data", r => r.TestLoss),
-        ("TestPerplexity", "exp(TestLoss): a language model's per-token perplexity", r => r.TestPerplexity),
-        ("TrainLoss", "The clients' mean local training loss, weighted by their samples", r => r.TrainLoss),
-        ("BytesUp", "Bytes the clients sent to the server", r => r.BytesUp),
-        ("BytesDown", "Bytes the server sent to the clients", r => r.BytesDown),
-        ("Bytes", "Bytes sent both ways", r => r.BytesUp + r.BytesDown),
-        ("AggregatedClients", "Clients whose update was aggregated", r => r.ClientResults.Count),
-        ("Seconds", "The round's wall-clock time in seconds", r => r.Duration.TotalSeconds),
+        ("TestAccuracy", "The global model's accuracy on the test data", r => r.TestAccuracy, (0, 1)),
+        ("TestLoss", "The global model's loss on the test data", r => r.TestLoss, NonNegative),
+        ("TestPerplexity", "exp(TestLoss): a language model's per-token perplexity", r => r.TestPerplexity, NonNegative),
+        ("TrainLoss", "The clients' mean local training loss, weighted by their samples", r => r.TrainLoss, NonNegative),
+        ("BytesUp", "Bytes the clients sent to the server", r => r.BytesUp, NonNegative),
+        ("BytesDown", "Bytes the server sent to the clients", r => r.BytesDown, NonNegative),
+        ("Bytes", "Bytes sent both ways", r => r.BytesUp + r.BytesDown, NonNegative),
+        ("AggregatedClients", "Clients whose update was aggregated", r => r.ClientResults.Count, NonNegative),
+        ("Seconds", "The round's wall-clock time in seconds", r => r.Duration.TotalSeconds, NonNegative),
     ];
 
-    private static readonly Dictionary<string, (string Name, string Description, Func<RoundResult, double> Value)> ByName =
+    private static readonly Dictionary<string, (string Name, string Description, Func<RoundResult, double> Value, (double Min, double Max) Range)> ByName =
         Own.ToDictionary(m => m.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The metrics every round has.</summary>
@@ -42,13 +45,11 @@ public static class RoundMetrics
     }
 
     /// <summary>
-    /// The values a metric can take: [0, 1] for accuracy, from 0 for the other numbers every round has (losses, bytes,
-    /// counts, time); unbounded for a strategy's or stage's own metric, whose range FedPS does not know.
+    /// The values a metric can take: its own range for the numbers every round has; unbounded for a strategy's or
+    /// stage's own metric, whose range FedPS does not know.
     /// </summary>
     public static (double Min, double Max) Range(string metric) =>
-        string.Equals(metric, "TestAccuracy", StringComparison.OrdinalIgnoreCase) ? (0, 1)
-        : ByName.ContainsKey(metric) ? (0, double.PositiveInfinity)
-        : (double.NegativeInfinity, double.PositiveInfinity);
+        ByName.TryGetValue(metric, out var own) ? own.Range : (double.NegativeInfinity, double.PositiveInfinity);
 
     /// <summary>A metric's value in a round; NaN when the round does not report it (e.g. a metric of evaluated rounds only).</summary>
     public static double Value(RoundResult round, string metric) =>
