@@ -31,6 +31,11 @@
 param(
     [ValidateSet('All', 'Tune', 'Final')]
     [string] $Phase = 'All',
+    # The tuning phase is two independent chains: Shared (FedIT's rate, then Ditto's λ at it) and Personal (LocalOnly's
+    # rate, then Mira's λ at it). On two cores, run `-Phase Tune -TuneChain Shared` and `-TuneChain Personal` at once;
+    # a chain alone only runs (or reads back) its own runs and selects nothing. Both reads every finished run back.
+    [ValidateSet('Both', 'Shared', 'Personal')]
+    [string] $TuneChain = 'Both',
     [int[]] $Seeds = @(1, 2, 3, 4, 5),
     [int] $TuneSeed = 1,
     [int] $MaxRounds = 25,
@@ -200,11 +205,20 @@ function Select-Best($Runs) {
 $selectedPath = Join-Path $Out 'selected.json'
 if ($Phase -in 'All', 'Tune' -or -not (Test-Path $selectedPath)) {
     Write-Host "Tuning on validation data, seed $TuneSeed"
-    $fedIt = Select-Best ($FedItLearningRates | ForEach-Object { New-TuningRun FedIT (Format-Rate $_) 'FedIT' $_ $TuneSeed })
-    $localOnly = Select-Best ($LocalLearningRates | ForEach-Object { New-TuningRun LocalOnly (Format-Rate $_) 'LocalOnly' $_ $TuneSeed })
-    $localRate = $localOnly.Run.LearningRate; $fedItRate = $fedIt.Run.LearningRate
-    $mira = Select-Best ($MiraLambdas | ForEach-Object { New-TuningRun Mira ('λ={0},{1}' -f $_, (Format-Rate $localRate)) (New-FedStrategy Mira -Lambda $_) $localRate $TuneSeed })
-    $ditto = Select-Best ($DittoLambdas | ForEach-Object { New-TuningRun Ditto ('λ={0},{1}' -f $_, (Format-Rate $fedItRate)) (New-FedStrategy Ditto -Lambda $_ -PersonalSteps $LocalSteps) $fedItRate $TuneSeed })
+    if ($TuneChain -in 'Both', 'Shared') {
+        $fedIt = Select-Best ($FedItLearningRates | ForEach-Object { New-TuningRun FedIT (Format-Rate $_) 'FedIT' $_ $TuneSeed })
+        $fedItRate = $fedIt.Run.LearningRate
+        $ditto = Select-Best ($DittoLambdas | ForEach-Object { New-TuningRun Ditto ('λ={0},{1}' -f $_, (Format-Rate $fedItRate)) (New-FedStrategy Ditto -Lambda $_ -PersonalSteps $LocalSteps) $fedItRate $TuneSeed })
+    }
+    if ($TuneChain -in 'Both', 'Personal') {
+        $localOnly = Select-Best ($LocalLearningRates | ForEach-Object { New-TuningRun LocalOnly (Format-Rate $_) 'LocalOnly' $_ $TuneSeed })
+        $localRate = $localOnly.Run.LearningRate
+        $mira = Select-Best ($MiraLambdas | ForEach-Object { New-TuningRun Mira ('λ={0},{1}' -f $_, (Format-Rate $localRate)) (New-FedStrategy Mira -Lambda $_) $localRate $TuneSeed })
+    }
+    if ($TuneChain -ne 'Both') {
+        "Tuning chain $TuneChain done: $([math]::Round($clock.Elapsed.TotalMinutes, 1)) min"
+        return
+    }
     $selected = [ordered]@{
         FedIT = @{ LearningRate = $fedItRate }
         LocalOnly = @{ LearningRate = $localRate }
