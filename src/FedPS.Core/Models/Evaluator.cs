@@ -26,8 +26,13 @@ public static class Evaluator
             for (long start = 0; start < data.Count; start += BatchSize)
             {
                 var length = Math.Min(BatchSize, data.Count - start);
-                var logits = model.forward(data.Features.narrow(0, start, length));
-                var labels = data.Labels.narrow(0, start, length);
+                var (inputs, labels) = (data.Features.narrow(0, start, length), data.Labels.narrow(0, start, length));
+                if (SequencePadding.CountedLengths(labels) is { } lengths)
+                {
+                    (inputs, labels) = SequencePadding.Trim(inputs, labels, lengths.Max());
+                }
+
+                var logits = model.forward(inputs);
                 loss.add_(Losses.CrossEntropy(logits, labels, nn.Reduction.Sum).to_type(ScalarType.Float64));
                 correct.add_(Losses.Correct(logits, labels));
                 counted.add_(Losses.CountedLabels(labels));

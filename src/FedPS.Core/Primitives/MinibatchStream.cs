@@ -6,6 +6,7 @@ namespace FedPS.Core.Primitives;
 /// <summary>
 /// A client's minibatches for one round: passes over its samples in a seeded random order (reshuffled per pass),
 /// from the seed derived from (run seed, round, client, purpose), so a round's batches do not depend on what ran before.
+/// Language-model batches come without the padding after their last counted label (<see cref="SequencePadding"/>).
 /// </summary>
 public sealed class MinibatchStream : IDisposable
 {
@@ -15,7 +16,9 @@ public sealed class MinibatchStream : IDisposable
     private readonly int batchSize;
     private readonly Generator generator;
     private readonly bool repeatFirst;
+    private readonly int[]? countedLengths;
     private Tensor? order;
+    private long[]? hostOrder;
     private int position;
     private (Tensor Inputs, Tensor Labels)? first;
 
@@ -31,6 +34,7 @@ public sealed class MinibatchStream : IDisposable
         count = (int)labels.shape[0];
         this.batchSize = Math.Min(batchSize, count);
         generator = new Generator((ulong)SeedSequence.Derive(seed, round, clientId, (long)purpose));
+        countedLengths = SequencePadding.CountedLengths(labels);
     }
 
     /// <summary>The next batch's (inputs, labels), in the caller's dispose scope.</summary>
@@ -44,14 +48,21 @@ public sealed class MinibatchStream : IDisposable
         if (order is null || position >= count)
         {
             order?.Dispose();
-            order = randperm(count, generator: generator).to(features.device).DetachFromDisposeScope(); // lives across steps
+            var permutation = randperm(count, generator: generator);
+            hostOrder = countedLengths is null ? null : permutation.data<long>().ToArray(); // drawn on the host: no device read
+            order = permutation.to(features.device).DetachFromDisposeScope(); // lives across steps
             position = 0;
         }
 
         var length = Math.Min(batchSize, count - position);
         var index = order.narrow(0, position, length);
-        position += length;
         var batch = (features.index_select(0, index), labels.index_select(0, index));
+        if (countedLengths is not null)
+        {
+            batch = SequencePadding.Trim(batch.Item1, batch.Item2, SequencePadding.LongestOf(countedLengths, hostOrder.AsSpan(position, length)));
+        }
+
+        position += length;
         if (repeatFirst)
         {
             first = (batch.Item1.DetachFromDisposeScope(), batch.Item2.DetachFromDisposeScope());
