@@ -11,7 +11,8 @@
 
     Protocol (nothing here ever looks at a test example before the last step of a run):
     - Every run stops when the mean over clients of each client's validation loss (its own model on its own task's
-      validation split) has not improved for -Patience rounds, or after -MaxRounds; its model is then the one of the
+      validation split) has not improved for -Patience rounds, or after -MaxRounds (-TuneMaxRounds for tuning runs:
+      a candidate is judged on what it reaches in that budget); its model is then the one of the
       best validation round (checkpointed), and only that one is measured on test data.
     - Tune phase, seed -TuneSeed: FedIT's learning rate over -FedItLearningRates; LocalOnly's over
       -LocalLearningRates; Mira's λ over -MiraLambdas at LocalOnly's learning rate (Mira's local training is
@@ -38,14 +39,15 @@ param(
     [string] $TuneChain = 'Both',
     [int[]] $Seeds = @(1, 2, 3, 4, 5),
     [int] $TuneSeed = 1,
-    [int] $MaxRounds = 25,
+    [int] $MaxRounds = 50,
+    [int] $TuneMaxRounds = 25,
     [int] $Patience = 3,
     [int] $FineTuneRounds = 15,
     [int] $LocalSteps = 5,
     [int] $BatchSize = 16,
     [int] $TrainCount = 200,
-    [double[]] $FedItLearningRates = @(0.001, 0.003, 0.01),
-    [double[]] $LocalLearningRates = @(0.003, 0.01),
+    [double[]] $FedItLearningRates = @(0.001, 0.003, 0.01, 0.03),
+    [double[]] $LocalLearningRates = @(0.001, 0.003, 0.01),
     [double[]] $MiraLambdas = @(0.005, 0.015, 0.045),
     [double[]] $DittoLambdas = @(0.1, 1.0),
     # Test examples per task in the global (all-task) probe: each client's model on the union of these.
@@ -63,6 +65,7 @@ $ErrorActionPreference = 'Stop'
 if ($Smoke) {
     $Seeds = @($TuneSeed); $Patience = 1
     if (-not $PSBoundParameters.ContainsKey('MaxRounds')) { $MaxRounds = 2 }
+    if (-not $PSBoundParameters.ContainsKey('TuneMaxRounds')) { $TuneMaxRounds = $MaxRounds }
     $FineTuneRounds = 1; $LocalSteps = 2; $BatchSize = 4
     $TrainCount = 8; $TestCount = 4; $ValidationCount = 4; $GlobalProbe = 2; $ContextLength = 64
     $FedItLearningRates = @(0.01); $LocalLearningRates = @(0.01); $MiraLambdas = @(0.05); $DittoLambdas = @(0.5)
@@ -193,7 +196,7 @@ function New-Run([string] $Method, [string] $Setting, $Strategy, [double] $Learn
     @{ Method = $Method; Setting = $Setting; Strategy = $Strategy; LearningRate = $LearningRate; Seed = $Seed; Key = $key; MaxRounds = $Rounds; From = $null; MBBefore = 0; Stage = 'final' }
 }
 
-function New-TuningRun { $run = New-Run @args; $run.Stage = 'tune'; $run }
+function New-TuningRun { $run = New-Run @args; $run.Stage = 'tune'; $run.MaxRounds = $TuneMaxRounds; $run }
 
 function Format-Rate([double] $Rate) { 'lr={0}' -f $Rate.ToString([Globalization.CultureInfo]::InvariantCulture) }
 
