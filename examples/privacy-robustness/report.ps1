@@ -47,6 +47,23 @@ function Format-Percent($Interval) {
 
 function Get-Evaluated($Run) { @($Run.Rounds | Where-Object { [double]::IsFinite($_.TestAccuracy) }) }
 
+# A tuning run's score: the mean validation accuracy of its last three evaluated rounds.
+function Get-ValidationScore($Run) { (Get-Evaluated $Run | Select-Object -Last 3).TestAccuracy | Measure-Object -Average | ForEach-Object Average }
+
+# A DP run's setting as a key: noise multiplier, learning rate and clipping norm.
+function Get-DpSetting($Run) {
+    [string]::Format($inv, 'z={0} lr={1} S={2}', [double] $Run.ConfigValue('privacy.noiseMultiplier'), [double] $Run.ConfigValue('optimizer.learningRate'),
+        [double] $Run.ConfigValue('privacy.clipNorm'))
+}
+
+# The setting the validation split chose for each noise multiplier: tune-dp's best at z = 1, tune-dp-z's at the others.
+function Get-ValidatedDpSettings {
+    foreach ($name in 'tune-dp', 'tune-dp-z') {
+        Get-Runs $name | Group-Object { $_.ConfigValue('privacy.noiseMultiplier') } |
+            ForEach-Object { Get-DpSetting ($_.Group | Sort-Object { Get-ValidationScore $_ } -Descending | Select-Object -First 1) }
+    }
+}
+
 # One curve per group, one run per seed; X from the round result.
 function Save-Curves([string] $File, [object[]] $Groups, [scriptblock] $X, [string] $Title, [string] $XLabel) {
     $series = [System.Collections.Generic.List[FedPS.Core.Experiments.CurveSeries]]::new()
@@ -73,10 +90,7 @@ function Write-TuningTable([string] $Name, [string[]] $Keys, [string] $Per) {
     ''
     '| ' + ($Keys -join ' | ') + ' | validation accuracy |'
     '|' + ('---|' * ($Keys.Count + 1))
-    $scored = foreach ($run in $runs) {
-        $tail = Get-Evaluated $run | Select-Object -Last 3
-        [pscustomobject]@{ Run = $run; Score = ($tail.TestAccuracy | Measure-Object -Average).Average }
-    }
+    $scored = foreach ($run in $runs) { [pscustomobject]@{ Run = $run; Score = (Get-ValidationScore $run) } }
     $best = @($scored | Group-Object { if ($Per) { $_.Run.ConfigValue($Per) } } | ForEach-Object { ($_.Group | Sort-Object Score -Descending | Select-Object -First 1).Run.Key })
     $ordered = $scored | Sort-Object -Property @($Keys | ForEach-Object { $key = $_; { [double] $_.Run.ConfigValue($key) }.GetNewClosure() })
     foreach ($row in $ordered) {
@@ -98,13 +112,17 @@ $text.AddRange([string[]] @(Write-TuningTable 'tune-availability' @('optimizer.l
 if ($Tune) { $text; return }
 
 # --- DP-FedAvg ---------------------------------------------------------------------------------------------------
-$dp = @(Get-Runs 'dp') + @(Get-Runs 'dp-nonprivate')
+$dp = @(Get-Runs 'dp') + @(Get-Runs 'dp-z') + @(Get-Runs 'dp-nonprivate')
 if ($dp.Count -gt 0) {
+    $validated = @(Get-ValidatedDpSettings)
     $groups = $dp | Group-Object {
         $z = $_.ConfigValue('privacy.noiseMultiplier')
-        if ($null -eq $z) { 'non-private' } elseif ($_.ConfigValue('privacy.adaptiveClip') -eq 'true') { "z = $z, adaptive S" } else { "z = $z, S = $($_.ConfigValue('privacy.clipNorm'))" }
+        $lr = $_.ConfigValue('optimizer.learningRate')
+        if ($null -eq $z) { 'non-private' }
+        elseif ($_.ConfigValue('privacy.adaptiveClip') -eq 'true') { "z = $z, adaptive S, lr = $lr" }
+        else { "z = $z, S = $($_.ConfigValue('privacy.clipNorm')), lr = $lr$(if ((Get-DpSetting $_) -in $validated) { ' (validated)' })" }
     } | Sort-Object { $_.Name -ne 'non-private' }, { [double] $_.Group[0].ConfigValue('privacy.noiseMultiplier') }, { $_.Name -match 'adaptive' },
-        { [double] $_.Group[0].ConfigValue('privacy.clipNorm') }
+        { [double] $_.Group[0].ConfigValue('privacy.clipNorm') }, { [double] $_.Group[0].ConfigValue('optimizer.learningRate') }
     $text.Add('### DP-FedAvg: accuracy against ε')
     $text.Add('')
     $text.Add('| run | ε after 25 rounds | ε after 50 | ε after 100 | test accuracy after 25 | after 50 | after 100 | final clip norm S |')
@@ -116,9 +134,10 @@ if ($dp.Count -gt 0) {
         $text.Add("| $($group.Name) | $(& $eps 25) | $(& $eps 50) | $(& $eps 100) | $(Format-Percent (Get-Interval (& $at 25))) | $(Format-Percent (Get-Interval (& $at 50))) | $(Format-Percent (Get-Interval (& $at 100))) | $(if ($clip) { [string]::Format($inv, '{0:0.###}', $clip) } else { '-' }) |")
     }
     $text.Add('')
-    $private = @($groups | Where-Object Name -ne 'non-private' | ForEach-Object { @{ Label = $_.Name; Runs = $_.Group } })
+    # The figures show each z at its validated setting (and the adaptive run); the table has every setting run.
+    $private = @($groups | Where-Object Name -match 'validated|adaptive' | ForEach-Object { @{ Label = $_.Name; Runs = $_.Group } })
     Save-Curves 'dp-accuracy-epsilon.png' $private { param($r, $c) $r.Epsilon } 'DP-FedAvg on MNIST: test accuracy against ε (δ = 1e-5)' 'ε'
-    Save-Curves 'dp-accuracy-rounds.png' @($groups | ForEach-Object { @{ Label = $_.Name; Runs = $_.Group } }) { param($r, $c) $r.Round } 'DP-FedAvg on MNIST: test accuracy against rounds' 'round'
+    Save-Curves 'dp-accuracy-rounds.png' @($groups | Where-Object Name -match 'validated|adaptive|non-private' | ForEach-Object { @{ Label = $_.Name; Runs = $_.Group } }) { param($r, $c) $r.Round } 'DP-FedAvg on MNIST: test accuracy against rounds' 'round'
 }
 
 # --- Robustness --------------------------------------------------------------------------------------------------

@@ -7,10 +7,10 @@
     under -Output, two runs at a time, one torch thread each. Phases resume: run the same command again after an
     interruption and finished runs are skipped, unfinished ones continue from their checkpoints.
       Tune          tune-dp.yaml, tune-dp-z.yaml, tune-nonprivate.yaml, tune-federation.yaml, tune-availability.yaml:
-                    learning rates and the clipping norm (tune-dp-z: S per noise multiplier, a check), on
+                    learning rates and the clipping norm (tune-dp-z: both again per noise multiplier), on
                     a validation split carved from the training data (report.ps1 -Tune prints the winners, which the
                     final configs below use; each grid was extended until its winner was inside it).
-      Dp            dp.yaml, dp-nonprivate.yaml
+      Dp            dp.yaml, dp-z.yaml (z = 1.5 and 2 at their own validated setting), dp-nonprivate.yaml
       Robustness    robustness.yaml
       Compression   compression.yaml
       Availability  availability.yaml
@@ -33,7 +33,7 @@ Set-FedDevice -Name cpu -Threads $ThrottleLimit | Out-Null # the runner gives ea
 New-Item -ItemType Directory -Force -Path $Output | Out-Null
 $configs = @{
     Tune = 'tune-dp', 'tune-dp-z', 'tune-nonprivate', 'tune-federation', 'tune-availability'
-    Dp = 'dp', 'dp-nonprivate'
+    Dp = 'dp', 'dp-z', 'dp-nonprivate'
     Robustness = , 'robustness'
     Compression = , 'compression'
     Availability = , 'availability'
