@@ -136,6 +136,14 @@ Describe 'Get-FedExperimentPlan' {
         ($plan.Name | Select-Object -Unique) | Should -HaveCount 12
         $plan[0].Point | Should -Be 'optimizer=Sgd, learningRate=0.01'
     }
+
+    It 'plans every committed example config: <Name>' -ForEach @(
+        Get-ChildItem (Join-Path $PSScriptRoot '../../examples') -Recurse -Filter *.yaml | ForEach-Object { @{ Name = $_.Name; Path = $_.FullName } }
+    ) {
+        $plan = @(Get-FedExperimentPlan $Path -Force)
+        $plan.Count | Should -BeGreaterThan 0
+        ($plan.Name | Select-Object -Unique).Count | Should -Be $plan.Count
+    }
 }
 
 Describe 'Experiment bad input gets a clear error record' {
