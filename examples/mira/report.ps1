@@ -15,6 +15,18 @@ param(
 $ErrorActionPreference = 'Stop'
 New-Item -ItemType Directory -Force $Results | Out-Null
 $finals = @(Import-Csv (Join-Path $Out 'final.csv'))
+# Seeds measured by an earlier machine whose run folders are gone live on in the committed CSVs: their rows are kept
+# when the method ran at the same setting and the seed is not in this run folder.
+$settingNow = @{}; $finals | ForEach-Object { $settingNow[$_.Method] = $_.Setting }
+function Get-EarlierRows([string] $Name) {
+    $path = Join-Path $Results $Name
+    if (-not (Test-Path $path)) { return }
+    $here = @{}; $finals | ForEach-Object { $here["$($_.Method)|$($_.Seed)"] = $true }
+    Import-Csv $path | Where-Object { -not $here["$($_.Method)|$($_.Seed)"] -and $settingNow[$_.Method] -eq $_.Setting }
+}
+$earlierFinals = @(Get-EarlierRows 'final.csv')
+$earlierRounds = @(Get-EarlierRows 'rounds.csv')
+$finals = @($finals) + $earlierFinals
 $selected = Get-Content (Join-Path $Out 'selected.json') | ConvertFrom-Json
 $order = 'FedIT', 'FedIT+FT', 'Ditto', 'LocalOnly', 'Mira'
 $methods = @($order | Where-Object { $_ -in $finals.Method })
@@ -28,9 +40,10 @@ $rounds = foreach ($m in $methods) {
     $key = ('{0}-{1}' -f $m, $settingOf[$m]) -replace '[^\w.=+,-]', '_' # as run.ps1 names a run's folder
     foreach ($seed in $seeds) {
         $path = Join-Path $Out "runs/final/$key/seed$seed/rounds.csv"
-        if (Test-Path $path) { Import-Csv $path | Select-Object Method, Seed, Round, Client, Task, ValidationLoss, MB }
+        if (Test-Path $path) { Import-Csv $path | Select-Object Method, Setting, Seed, Round, Client, Task, ValidationLoss, MB }
     }
 }
+$rounds = @($rounds) + $earlierRounds
 $finals | Export-Csv (Join-Path $Results 'final.csv') -NoTypeInformation
 $rounds | Export-Csv (Join-Path $Results 'rounds.csv') -NoTypeInformation
 if (Test-Path (Join-Path $Out 'tuning.csv')) { Copy-Item (Join-Path $Out 'tuning.csv') (Join-Path $Results 'tuning.csv') }

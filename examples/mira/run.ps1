@@ -63,7 +63,8 @@ param(
 $ErrorActionPreference = 'Stop'
 . (Join-Path $PSScriptRoot 'common.ps1')
 if ($Smoke) {
-    $Seeds = @($TuneSeed); $Patience = 1
+    if (-not $PSBoundParameters.ContainsKey('Seeds')) { $Seeds = @($TuneSeed) }
+    $Patience = 1
     if (-not $PSBoundParameters.ContainsKey('MaxRounds')) { $MaxRounds = 2 }
     if (-not $PSBoundParameters.ContainsKey('TuneMaxRounds')) { $TuneMaxRounds = $MaxRounds }
     $FineTuneRounds = 1; $LocalSteps = 2; $BatchSize = 4
@@ -252,7 +253,11 @@ if ($Phase -in 'All', 'Final') {
         # FedIT + FT: FedIT's best adapter merged into the base, then local-only fine-tuning with fresh adapters.
         $fedItSummary = Invoke-Run $fedItRun
         $merged = Join-Path (Get-RunFolder $fedItRun) 'merged'
-        if (-not (Test-Path (Join-Path $merged 'model.safetensors'))) {
+        $fineTune = New-Run 'FedIT+FT' ('{0},ft {1}' -f $fedItRun.Setting, (Format-Rate $selected.FineTune.LearningRate)) 'LocalOnly' $selected.FineTune.LearningRate $seed $FineTuneRounds
+        $fineTune.From = $merged; $fineTune.MBBefore = $fedItSummary.MBToBest
+        # A finished fine-tuning run (say, restored from the committed results without checkpoints) needs no merge.
+        $fineTuneDone = Test-Path (Join-Path (Get-RunFolder $fineTune) 'final.csv')
+        if (-not $fineTuneDone -and -not (Test-Path (Join-Path $merged 'model.safetensors'))) {
             $server = New-Server $fedItRun
             try {
                 $null = Restore-FedCheckpoint $server (Join-Path (Get-RunFolder $fedItRun) 'best.safetensors')
@@ -260,10 +265,12 @@ if ($Phase -in 'All', 'Final') {
             }
             finally { $server.Dispose() }
         }
-        $fineTune = New-Run 'FedIT+FT' ('{0},ft {1}' -f $fedItRun.Setting, (Format-Rate $selected.FineTune.LearningRate)) 'LocalOnly' $selected.FineTune.LearningRate $seed $FineTuneRounds
-        $fineTune.From = $merged; $fineTune.MBBefore = $fedItSummary.MBToBest
         Measure-Run $fineTune | ForEach-Object { $finals.Add($_) }
     }
-    $finals | Export-Csv (Join-Path $Out 'final.csv') -NoTypeInformation
+    # final.csv holds every seed run so far: seeds run by separate invocations (one per core) add up instead of
+    # overwriting each other.
+    $finalPath = Join-Path $Out 'final.csv'
+    $earlier = if (Test-Path $finalPath) { @(Import-Csv $finalPath | Where-Object { [int]$_.Seed -notin $Seeds }) } else { @() }
+    @($earlier) + @($finals) | Sort-Object { [int]$_.Seed } -Stable | Export-Csv $finalPath -NoTypeInformation
 }
 "Total: $([math]::Round($clock.Elapsed.TotalMinutes, 1)) min"

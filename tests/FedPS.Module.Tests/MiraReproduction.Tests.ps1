@@ -63,6 +63,33 @@ Describe 'The MIRA reproduction, smoke version' {
         ($again | ConvertTo-Csv) | Should -Be ($finals | ConvertTo-Csv)
     }
 
+    It 'adds a seed run by a separate invocation to final.csv instead of overwriting the earlier seeds' {
+        & $script -Smoke -TaskList continue-computers, classify-topic -Out $out -Resume -Phase Final -Seeds 2 *> $null
+        $both = Import-Csv (Join-Path $out 'final.csv')
+        ($both.Seed | Sort-Object -Unique) | Should -Be @('1', '2')
+        ($both | Where-Object Seed -eq 1 | ConvertTo-Csv) | Should -Be ($finals | ConvertTo-Csv)
+    }
+
+    It 'reports seeds whose run folders are gone from the committed CSVs, and a finished seed needs no checkpoint' {
+        & $report -Out $out -Results $results *> $null
+        $committed = Import-Csv (Join-Path $results 'final.csv')
+        # A new machine: seed 1 survives only in the committed CSVs, seed 2's runs have no checkpoints left.
+        $fresh = Join-Path $root 'fresh'
+        Copy-Item $out $fresh -Recurse
+        Get-ChildItem (Join-Path $fresh 'runs/final') -Directory -Recurse -Filter seed1 | Remove-Item -Recurse -Force
+        Get-ChildItem $fresh -Recurse -Include *.safetensors | Remove-Item -Force
+        Get-ChildItem $fresh -Recurse -Directory -Filter merged | Remove-Item -Recurse -Force
+        Remove-Item (Join-Path $fresh 'final.csv')
+
+        & $script -Smoke -TaskList continue-computers, classify-topic -Out $fresh -Resume -Phase Final -Seeds 2 *> $null
+        & $report -Out $fresh -Results $results *> $null
+
+        (Import-Csv (Join-Path $fresh 'final.csv')).Seed | Sort-Object -Unique | Should -Be '2'
+        $reported = Import-Csv (Join-Path $results 'final.csv')
+        ($reported | Sort-Object Seed, Method, { [int]$_.Client } | ConvertTo-Csv) | Should -Be ($committed | Sort-Object Seed, Method, { [int]$_.Client } | ConvertTo-Csv)
+        (Import-Csv (Join-Path $results 'rounds.csv')).Seed | Sort-Object -Unique | Should -Be @('1', '2')
+    }
+
     It 'continues an interrupted run from its last checkpoint to the numbers of an uninterrupted one' {
         # Every run stopped after round 1; then the Mira run's results are dropped as if it had been killed there.
         $cut = Join-Path $root 'cut'
