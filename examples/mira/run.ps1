@@ -48,7 +48,7 @@ param(
     [int] $TrainCount = 200,
     [double[]] $FedItLearningRates = @(0.001, 0.003, 0.01, 0.03),
     [double[]] $LocalLearningRates = @(0.001, 0.003, 0.01),
-    [double[]] $MiraLambdas = @(0.005, 0.015, 0.045),
+    [double[]] $MiraLambdas = @(0.0017, 0.005, 0.015, 0.045),
     [double[]] $DittoLambdas = @(0.1, 1.0),
     # Test examples per task in the global (all-task) probe: each client's model on the union of these.
     [int] $GlobalProbe = 20,
