@@ -46,6 +46,7 @@ $rounds = foreach ($m in $methods) {
 $rounds = @($rounds) + $earlierRounds
 $finals | Export-Csv (Join-Path $Results 'final.csv') -NoTypeInformation
 $rounds | Export-Csv (Join-Path $Results 'rounds.csv') -NoTypeInformation
+Copy-Item (Join-Path $Out 'selected.json') (Join-Path $Results 'selected.json')
 if (Test-Path (Join-Path $Out 'tuning.csv')) { Copy-Item (Join-Path $Out 'tuning.csv') (Join-Path $Results 'tuning.csv') }
 if (Test-Path (Join-Path $Out 'pretrain/pretrain.json')) { Copy-Item (Join-Path $Out 'pretrain/pretrain.json') (Join-Path $Results 'pretrain.json') }
 

@@ -56,6 +56,9 @@ param(
     # Task names (default: common.ps1's 16).
     [string[]] $TaskList,
     [string] $Out = (Join-Path $PSScriptRoot '../../runs/mira2'),
+    # A selection from an earlier tuning (report.ps1 commits it as docs/results/mira/selected.json): with -Phase Final
+    # and no selected.json under -Out yet, the final runs use it instead of tuning again.
+    [string] $Selection,
     [switch] $Resume,
     # A few rounds, one seed, a tiny fresh GPT instead of the pretrained base, few examples: the test suite's smoke run.
     [switch] $Smoke
@@ -207,6 +210,7 @@ function Select-Best($Runs) {
 }
 
 $selectedPath = Join-Path $Out 'selected.json'
+if ($Selection -and $Phase -eq 'Final' -and -not (Test-Path $selectedPath)) { Copy-Item -LiteralPath $Selection $selectedPath }
 if ($Phase -in 'All', 'Tune' -or -not (Test-Path $selectedPath)) {
     Write-Host "Tuning on validation data, seed $TuneSeed"
     if ($TuneChain -in 'Both', 'Shared') {

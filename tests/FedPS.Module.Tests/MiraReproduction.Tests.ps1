@@ -51,7 +51,7 @@ Describe 'The MIRA reproduction, smoke version' {
     }
 
     It 'writes the committed CSVs, the tables and both figures' {
-        foreach ($file in 'final.csv', 'rounds.csv', 'tuning.csv', 'mira-tables.md', 'mira-validation.png', 'mira-validation-mb.png') {
+        foreach ($file in 'final.csv', 'rounds.csv', 'tuning.csv', 'selected.json', 'mira-tables.md', 'mira-validation.png', 'mira-validation-mb.png') {
             Join-Path $results $file | Should -Exist
         }
         Get-Content (Join-Path $results 'mira-tables.md') -Raw | Should -Match '\| Mira \| λ=0\.05,lr=0\.01 \|'
@@ -79,10 +79,12 @@ Describe 'The MIRA reproduction, smoke version' {
         Get-ChildItem (Join-Path $fresh 'runs/final') -Directory -Recurse -Filter seed1 | Remove-Item -Recurse -Force
         Get-ChildItem $fresh -Recurse -Include *.safetensors | Remove-Item -Force
         Get-ChildItem $fresh -Recurse -Directory -Filter merged | Remove-Item -Recurse -Force
-        Remove-Item (Join-Path $fresh 'final.csv')
+        Remove-Item (Join-Path $fresh 'final.csv'), (Join-Path $fresh 'selected.json'), (Join-Path $fresh 'runs/tune') -Recurse
 
-        & $script -Smoke -TaskList continue-computers, classify-topic -Out $fresh -Resume -Phase Final -Seeds 2 *> $null
+        & $script -Smoke -TaskList continue-computers, classify-topic -Out $fresh -Resume -Phase Final -Seeds 2 -Selection (Join-Path $results 'selected.json') *> $null
         & $report -Out $fresh -Results $results *> $null
+
+        Join-Path $fresh 'runs/tune' | Should -Not -Exist -Because 'the committed selection replaces the tuning'
 
         (Import-Csv (Join-Path $fresh 'final.csv')).Seed | Sort-Object -Unique | Should -Be '2'
         $reported = Import-Csv (Join-Path $results 'final.csv')
