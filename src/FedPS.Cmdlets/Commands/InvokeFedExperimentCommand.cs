@@ -92,9 +92,7 @@ public sealed class InvokeFedExperimentCommand : FedCmdlet
 
         // What the store holds decides what each run needs, so look before announcing anything: with -Resume a
         // complete run is skipped, not announced as if it ran, and an unfinished one continues where it stopped.
-        var stored = File.Exists(database)
-            ? ResultsStore.OpenExisting(database).ListRuns().ToDictionary(r => r.Key)
-            : new Dictionary<string, StoredRun>();
+        var stored = ResultsStore.PeekRuns(database).ToDictionary(r => r.Key);
         var complete = Resume ? selected.Where(r => stored.GetValueOrDefault(r.Key)?.Status == RunStatus.Complete).ToHashSet() : [];
         foreach (var run in complete)
         {

@@ -135,6 +135,24 @@ public sealed class ResultsStore
         return new ResultsStore(full, SqliteOpenMode.ReadWrite);
     }
 
+    /// <summary>
+    /// The runs a store holds, for looking before writing: none when the file does not exist or is still an empty
+    /// SQLite file (another process may be creating the store at this moment); other files are checked as by
+    /// <see cref="OpenExisting"/>, and the file is never changed.
+    /// </summary>
+    public static IReadOnlyList<StoredRun> PeekRuns(string path)
+    {
+        var full = FullPath(path);
+        if (!File.Exists(full))
+        {
+            return [];
+        }
+
+        var store = new ResultsStore(full, IsReadOnly(full) ? SqliteOpenMode.ReadOnly : SqliteOpenMode.ReadWrite);
+        var version = store.Execute(connection => store.CheckIdentity(connection, null, allowEmpty: true));
+        return version == 0 ? [] : store.ListRuns();
+    }
+
     /// <summary>Opens an existing store for reading; the same file checks as <see cref="Open"/>, and the file is never changed.</summary>
     public static ResultsStore OpenExisting(string path)
     {

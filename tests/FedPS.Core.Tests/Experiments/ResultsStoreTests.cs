@@ -128,6 +128,31 @@ public sealed class ResultsStoreTests : IDisposable
     }
 
     [Fact]
+    public void Peeking_at_a_store_another_process_is_still_creating_finds_no_runs_instead_of_refusing_it()
+    {
+        var path = Path.Combine(folder, "being-created.sqlite");
+        Assert.Empty(ResultsStore.PeekRuns(path));
+        File.WriteAllBytes(path, []); // what a concurrent creator leaves until its schema transaction commits
+
+        Assert.Empty(ResultsStore.PeekRuns(path));
+        Assert.Throws<FedPSException>(() => ResultsStore.OpenExisting(path));
+        Assert.Empty(File.ReadAllBytes(path));
+
+        var store = ResultsStore.Open(path);
+        Claim(store, Run(1));
+        Assert.Equal(Run(1).Key, Assert.Single(ResultsStore.PeekRuns(path)).Key);
+    }
+
+    [Fact]
+    public void Peeking_refuses_another_application_s_database()
+    {
+        var path = Path.Combine(folder, "app.sqlite");
+        Sql(path, "CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT);");
+
+        Assert.Equal(FedErrorKind.InvalidData, Assert.Throws<FedPSException>(() => ResultsStore.PeekRuns(path)).Kind);
+    }
+
+    [Fact]
     public void Another_application_s_sqlite_database_is_refused_and_left_unchanged()
     {
         var path = Path.Combine(folder, "app.sqlite");
