@@ -17,12 +17,12 @@ New-Item -ItemType Directory -Force $Results | Out-Null
 $finals = @(Import-Csv (Join-Path $Out 'final.csv'))
 # Seeds measured by an earlier machine whose run folders are gone live on in the committed CSVs: their rows are kept
 # when the method ran at the same setting and the seed is not in this run folder.
-$settingNow = @{}; $finals | ForEach-Object { $settingNow[$_.Method] = $_.Setting }
+$settingOf = @{}; $finals | ForEach-Object { $settingOf[$_.Method] = $_.Setting }
+$here = @{}; $finals | ForEach-Object { $here["$($_.Method)|$($_.Seed)"] = $true }
 function Get-EarlierRows([string] $Name) {
     $path = Join-Path $Results $Name
     if (-not (Test-Path $path)) { return }
-    $here = @{}; $finals | ForEach-Object { $here["$($_.Method)|$($_.Seed)"] = $true }
-    Import-Csv $path | Where-Object { -not $here["$($_.Method)|$($_.Seed)"] -and $settingNow[$_.Method] -eq $_.Setting }
+    Import-Csv $path | Where-Object { -not $here["$($_.Method)|$($_.Seed)"] -and $settingOf[$_.Method] -eq $_.Setting }
 }
 $earlierFinals = @(Get-EarlierRows 'final.csv')
 $earlierRounds = @(Get-EarlierRows 'rounds.csv')
@@ -33,7 +33,6 @@ $methods = @($order | Where-Object { $_ -in $finals.Method })
 $seeds = @($finals.Seed | Sort-Object { [int]$_ } -Unique)
 $tasks = @($finals | Sort-Object { [int]$_.Client } | Select-Object -ExpandProperty Task -Unique)
 $kindOf = @{}; $finals | ForEach-Object { $kindOf[$_.Task] = $_.Kind }
-$settingOf = @{}; $finals | ForEach-Object { $settingOf[$_.Method] = $_.Setting }
 
 # The per-round validation curves of the final runs (one row per run, round and client), and the tuning results.
 $rounds = foreach ($m in $methods) {

@@ -23,13 +23,14 @@ public static class Evaluator
             var loss = zeros(1, dtype: ScalarType.Float64, device: data.Features.device);
             var correct = zeros(1, dtype: ScalarType.Int64, device: data.Features.device);
             var counted = zeros(1, dtype: ScalarType.Int64, device: data.Features.device);
+            var countedLengths = SequencePadding.CountedLengths(data.Labels); // one host read, not one per batch
             for (long start = 0; start < data.Count; start += BatchSize)
             {
                 var length = Math.Min(BatchSize, data.Count - start);
                 var (inputs, labels) = (data.Features.narrow(0, start, length), data.Labels.narrow(0, start, length));
-                if (SequencePadding.CountedLengths(labels) is { } lengths)
+                if (countedLengths is not null)
                 {
-                    (inputs, labels) = SequencePadding.Trim(inputs, labels, lengths.Max());
+                    (inputs, labels) = SequencePadding.Trim(inputs, labels, countedLengths[(int)start..(int)(start + length)].Max());
                 }
 
                 var logits = model.forward(inputs);
