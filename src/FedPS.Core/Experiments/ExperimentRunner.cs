@@ -183,6 +183,12 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
 
     private void RunOne(PlannedRun run, IExperimentObserver observer, CancellationToken cancel)
     {
+        // A worker that reaches its next run after a signal has begun the exit leaves it for a later -Resume.
+        if (ProcessExitHook.IsExiting)
+        {
+            return;
+        }
+
         switch (store.Claim(run))
         {
             case RunClaim.AlreadyComplete:
@@ -195,6 +201,11 @@ public sealed class ExperimentRunner(ResultsStore store, ExperimentOptions optio
                 // Whatever happens from here, the run leaves the running state (the hook covers the process exiting).
                 using (ProcessExitHook.Register(() => store.Finish(claimed.Id, RunStatus.Interrupted, error: "The process exited during the run.")))
                 {
+                    if (ProcessExitHook.IsExiting)
+                    {
+                        return; // claimed as the exit began: the registration has marked it interrupted
+                    }
+
                     try
                     {
                         Execute(run, claimed, observer, cancel);
