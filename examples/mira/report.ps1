@@ -10,7 +10,10 @@
 #>
 param(
     [string] $Out = (Join-Path $PSScriptRoot '../../runs/mira2'),
-    [string] $Results = (Join-Path $PSScriptRoot '../../docs/results/mira')
+    [string] $Results = (Join-Path $PSScriptRoot '../../docs/results/mira'),
+    # Seeds grouped by the base model they fine-tuned (e.g. @{ A = 1, 2; B = 3, 4, 5 } when a base had to be pretrained
+    # again on another machine): the Mira comparisons are then also given within each group.
+    [hashtable] $BaseGroups
 )
 $ErrorActionPreference = 'Stop'
 New-Item -ItemType Directory -Force $Results | Out-Null
@@ -62,15 +65,15 @@ function Average($rows, [string] $Column) {
     if ($v.Count -eq 0) { [double]::NaN } else { ($v | Measure-Object -Average).Average }
 }
 # One number per seed: the mean of a column over the method's clients (optionally of some task kinds only).
-function PerSeed([string] $Method, [string] $Column, [string[]] $Kinds) {
-    foreach ($seed in $seeds) {
+function PerSeed([string] $Method, [string] $Column, [string[]] $Kinds, [string[]] $Of = $seeds) {
+    foreach ($seed in $Of) {
         $rows = $finals | Where-Object { $_.Method -eq $Method -and $_.Seed -eq $seed -and (-not $Kinds -or $_.Kind -in $Kinds) }
         if ($rows) { Average $rows $Column } else { [double]::NaN }
     }
 }
-function Paired([string] $Method, [string] $Column, [string[]] $Kinds, [string] $Baseline = 'FedIT') {
-    $a = @(PerSeed $Method $Column $Kinds); $b = @(PerSeed $Baseline $Column $Kinds)
-    0..($seeds.Count - 1) | ForEach-Object { $a[$_] - $b[$_] }
+function Paired([string] $Method, [string] $Column, [string[]] $Kinds, [string] $Baseline = 'FedIT', [string[]] $Of = $seeds) {
+    $a = @(PerSeed $Method $Column $Kinds $Of); $b = @(PerSeed $Baseline $Column $Kinds $Of)
+    0..($Of.Count - 1) | ForEach-Object { $a[$_] - $b[$_] }
 }
 
 $md = [Text.StringBuilder]::new()
@@ -108,6 +111,20 @@ if ('Mira' -in $methods) {
     foreach ($b in $methods | Where-Object { $_ -ne 'Mira' }) {
         $d = @(Paired Mira TestLoss -Baseline $b)
         [void]$md.AppendLine(('| {0} | {1} | {2}/{3} |' -f $b, (CI $d), @($d | Where-Object { $_ -lt 0 }).Count, $d.Count))
+    }
+    if ($BaseGroups) {
+        $groups = @($BaseGroups.Keys | Sort-Object)
+        $groupSeeds = @{}; foreach ($g in $groups) { $groupSeeds[$g] = [string[]]@($BaseGroups[$g] | Where-Object { "$_" -in $seeds }) }
+        [void]$md.AppendLine("`n### The same within each base model (seeds that fine-tuned one base; local test loss, and global probe loss against FedIT)`n")
+        [void]$md.AppendLine('| comparison | ' + (($groups | ForEach-Object { "base $_ (seeds $($groupSeeds[$_] -join ', '))" }) -join ' | ') + ' |')
+        [void]$md.AppendLine('|---|' + (($groups | ForEach-Object { '---:' }) -join '|') + '|')
+        foreach ($b in $methods | Where-Object { $_ -ne 'Mira' }) {
+            [void]$md.AppendLine("| Mira − $b, local | " + (($groups | ForEach-Object { CI (Paired Mira TestLoss -Baseline $b -Of $groupSeeds[$_]) }) -join ' | ') + ' |')
+        }
+        [void]$md.AppendLine('| Mira − FedIT, global | ' + (($groups | ForEach-Object { CI (Paired Mira GlobalLoss -Of $groupSeeds[$_]) }) -join ' | ') + ' |')
+        foreach ($m in $methods) {
+            [void]$md.AppendLine("| $m, local test loss | " + (($groups | ForEach-Object { CI (PerSeed $m TestLoss -Of $groupSeeds[$_]) }) -join ' | ') + ' |')
+        }
     }
 }
 

@@ -92,6 +92,20 @@ Describe 'The MIRA reproduction, smoke version' {
         (Import-Csv (Join-Path $results 'rounds.csv')).Seed | Sort-Object -Unique | Should -Be @('1', '2')
     }
 
+    It 'gives the Mira comparisons within each base model when seeds fine-tuned different bases' {
+        & $report -Out $out -Results $results -BaseGroups @{ A = 1; B = 2 } *> $null
+        $reported = Import-Csv (Join-Path $results 'final.csv')
+        $difference = {
+            param($Seed)
+            $rows = $reported | Where-Object Seed -eq $Seed
+            (($rows | Where-Object Method -eq Mira).TestLoss | Measure-Object -Average).Average -
+                (($rows | Where-Object Method -eq FedIT).TestLoss | Measure-Object -Average).Average
+        }
+        $row = (Get-Content (Join-Path $results 'mira-tables.md')) -like '| Mira − FedIT, local |*'
+        $row | Should -Be ([string]::Format([Globalization.CultureInfo]::InvariantCulture, '| Mira − FedIT, local | {0:F3} | {1:F3} |', (& $difference 1), (& $difference 2)))
+        (Get-Content (Join-Path $results 'mira-tables.md')) -like '| comparison |*' | Should -Be '| comparison | base A (seeds 1) | base B (seeds 2) |'
+    }
+
     It 'continues an interrupted run from its last checkpoint to the numbers of an uninterrupted one' {
         # Every run stopped after round 1; then the Mira run's results are dropped as if it had been killed there.
         $cut = Join-Path $root 'cut'
