@@ -113,8 +113,9 @@ if ('Mira' -in $methods) {
         [void]$md.AppendLine(('| {0} | {1} | {2}/{3} |' -f $b, (CI $d), @($d | Where-Object { $_ -lt 0 }).Count, $d.Count))
     }
     if ($BaseGroups) {
-        $groups = @($BaseGroups.Keys | Sort-Object)
-        $groupSeeds = @{}; foreach ($g in $groups) { $groupSeeds[$g] = [string[]]@($BaseGroups[$g] | Where-Object { "$_" -in $seeds }) }
+        $groupSeeds = @{}; foreach ($g in $BaseGroups.Keys) { $groupSeeds[$g] = [string[]]@($BaseGroups[$g] | Where-Object { "$_" -in $seeds }) }
+        # A group none of whose seeds has run yet has no column (Paired over no seeds would print a difference of 0).
+        $groups = @($BaseGroups.Keys | Where-Object { $groupSeeds[$_].Count -gt 0 } | Sort-Object)
         [void]$md.AppendLine("`n### The same within each base model (seeds that fine-tuned one base; local test loss, and global probe loss against FedIT)`n")
         [void]$md.AppendLine('| comparison | ' + (($groups | ForEach-Object { "base $_ (seeds $($groupSeeds[$_] -join ', '))" }) -join ' | ') + ' |')
         [void]$md.AppendLine('|---|' + (($groups | ForEach-Object { '---:' }) -join '|') + '|')

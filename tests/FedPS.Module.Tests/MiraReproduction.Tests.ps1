@@ -93,7 +93,7 @@ Describe 'The MIRA reproduction, smoke version' {
     }
 
     It 'gives the Mira comparisons within each base model when seeds fine-tuned different bases' {
-        & $report -Out $out -Results $results -BaseGroups @{ A = 1; B = 2 } *> $null
+        & $report -Out $out -Results $results -BaseGroups @{ A = 1; B = 2; C = 7 } *> $null
         $reported = Import-Csv (Join-Path $results 'final.csv')
         $difference = {
             param($Seed)
